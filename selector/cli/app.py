@@ -1,0 +1,66 @@
+"""The ``dlselect`` application. Commands live in their own modules and import their heavy
+dependencies only when they run, so that ``dlselect --help`` stays fast."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import ParamSpec
+
+import typer
+
+from selector import __version__
+from selector.cli.common import report_error
+from selector.cli.recommend import recommend_command
+from selector.errors import DlselectError
+
+app = typer.Typer(
+    name="dlselect",
+    help="Choose a deep-learning framework for your team, and see why.",
+    add_completion=False,
+    no_args_is_help=True,
+    # Plain click errors (no boxes) and no pretty tracebacks: user mistakes get one line.
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+P = ParamSpec("P")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dlselect {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Choose a deep-learning framework for your team, and see why."""
+
+
+def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Turn the project's errors into one line on stderr and exit 2: the one place it happens."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except DlselectError as err:
+            report_error(err)
+            raise typer.Exit(err.exit_code) from None
+
+    return wrapper
+
+
+app.command("recommend")(_user_errors(recommend_command))
+
+
+def main() -> None:
+    try:
+        app(prog_name="dlselect")
+    except KeyboardInterrupt:
+        print("dlselect: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None

@@ -1,0 +1,52 @@
+"""The pipeline end to end: profile (+ snapshot) -> recommendation."""
+
+from __future__ import annotations
+
+from selector.engine.constraints import split
+from selector.engine.matrix import build_matrix
+from selector.engine.profile import check_against
+from selector.engine.ranking import rank
+from selector.engine.weights import derive_weights
+from selector.errors import RankingError
+from selector.models import Profile, Ranked, Recommendation, Snapshot, SnapshotRef
+
+#: Digits kept in scores, weights and contributions of a recommendation.
+DIGITS = 6
+
+
+def recommend(profile: Profile, snapshot: Snapshot | None = None) -> Recommendation:
+    """Rank the snapshot's frameworks for ``profile``.
+
+    ``snapshot`` defaults to loading ``profile.snapshot`` (a built-in id or a file path).
+    """
+    if snapshot is None:
+        from selector.knowledge import load_snapshot
+
+        snapshot = load_snapshot(profile.snapshot)
+    check_against(profile, snapshot)
+    weights = derive_weights(snapshot, profile)
+    kept, excluded = split(snapshot, profile)
+    if not kept:
+        raise RankingError("no framework is left to rank: every one is excluded",
+                           tip="relax --language, --hardware or --deployment")
+    matrix = build_matrix(snapshot, kept, weights)
+    result = rank(matrix, profile.method)
+    ranking = [
+        Ranked(
+            framework=kept[i].id,
+            name=kept[i].name,
+            rank=position,
+            score=round(float(result.scores[i]), DIGITS),
+            contributions={c: round(float(v), DIGITS)
+                           for c, v in zip(matrix.criteria, result.contributions[i], strict=True)},
+        )
+        for position, i in enumerate(result.order, start=1)
+    ]
+    return Recommendation(
+        snapshot=SnapshotRef(id=snapshot.id, title=snapshot.title, as_of=snapshot.as_of),
+        profile=profile,
+        method=profile.method,
+        weights={c: round(w, DIGITS) for c, w in weights.items()},
+        ranking=ranking,
+        excluded=excluded,
+    )

@@ -1,0 +1,35 @@
+"""One base error per layer; the CLI turns any of them into a one-line message and exit 2."""
+
+from __future__ import annotations
+
+
+class DlselectError(Exception):
+    """Base of every error dlselect reports to a user instead of a traceback.
+
+    ``tip`` is an optional hint printed on a second line when the fix is known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, tip: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tip = tip
+
+
+class KnowledgeError(DlselectError):
+    """A knowledge snapshot or overlay cannot be found, parsed or validated."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None,
+                 tip: str | None = None) -> None:
+        super().__init__(message, tip=tip)
+        #: Every problem found, each "location: what is wrong".
+        self.problems = problems or [message]
+
+
+class ProfileError(DlselectError):
+    """The team's answers (flags or an answers file) are invalid."""
+
+
+class RankingError(DlselectError):
+    """The decision problem cannot be ranked (for example nothing is left to rank)."""

@@ -1,0 +1,180 @@
+"""The domain model: what is read from outside (strict) and what the engine returns (frozen)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from selector.vocab import Deployment, Hardware, Language, Method, Objective, Status, Task
+
+#: Version of the knowledge-file format (snapshots and overlays). Bump on incompatible change.
+KNOWLEDGE_SCHEMA_VERSION: Literal[1] = 1
+#: Version of the JSON recommendation contract; see docs/json-contract.md for its history.
+RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    """Data read from outside: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Frozen(BaseModel):
+    """Values the engine builds and returns."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- knowledge ------------------------------------------------------------------------------
+
+
+class Source(Strict):
+    """A document a score rests on, named so that anyone can find it."""
+
+    id: Ident
+    title: Text
+    author: Text | None = None
+    publisher: Text | None = None
+    url: Text | None = None
+    published: date | None = None
+    note: Text | None = None
+
+
+class Criterion(Strict):
+    id: Ident
+    name: Text
+    description: Text
+    objective: Objective = Objective.MAX
+    default_weight: float = Field(ge=0.0, allow_inf_nan=False)
+
+
+class Framework(Strict):
+    id: Ident
+    name: Text
+    languages: list[Language] = Field(min_length=1)
+    status: Status
+    status_as_of: date | None = None
+    status_source: Ident | None = None
+    status_note: Text | None = None
+    #: The source of the languages, hardware and deployment lists.
+    source: Ident | None = None
+    #: Hardware the framework can use at all; ``None`` means the snapshot does not say.
+    hardware: list[Hardware] | None = None
+    #: Deployment targets it can serve at all; ``None`` means the snapshot does not say.
+    deployment: list[Deployment] | None = None
+
+
+class Score(Strict):
+    framework: Ident
+    criterion: Ident
+    value: float = Field(allow_inf_nan=False)
+    source: Ident
+    as_of: date
+    rationale: Text
+    #: The sentence of the source the score rests on, where it has one to quote.
+    quote: Text | None = None
+
+
+class Scale(Strict):
+    min: float = Field(allow_inf_nan=False)
+    max: float = Field(allow_inf_nan=False)
+
+
+class Emphasis(Strict):
+    """How the profile shifts weight: criterion -> factor, per task and per hardware."""
+
+    task: dict[Task, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
+    hardware: dict[Hardware, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
+
+
+class Snapshot(Strict):
+    schema_version: Literal[1]
+    id: Ident
+    title: Text
+    as_of: date
+    description: Text
+    scale: Scale
+    emphasis: Emphasis = Emphasis()
+    sources: list[Source] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+    frameworks: list[Framework] = Field(min_length=1)
+    scores: list[Score] = Field(min_length=1)
+
+    def criterion(self, cid: str) -> Criterion:
+        return next(c for c in self.criteria if c.id == cid)
+
+    def framework(self, fid: str) -> Framework:
+        return next(f for f in self.frameworks if f.id == fid)
+
+    def source(self, sid: str) -> Source:
+        return next(s for s in self.sources if s.id == sid)
+
+    def score(self, fid: str, cid: str) -> Score:
+        return next(s for s in self.scores if s.framework == fid and s.criterion == cid)
+
+
+# --- profile --------------------------------------------------------------------------------
+
+
+class Profile(Frozen):
+    """A team's answers, validated. Empty ``languages`` means no language constraint."""
+
+    languages: tuple[Language, ...] = ()
+    task: Task | None = None
+    hardware: tuple[Hardware, ...] = ()
+    deployment: tuple[Deployment, ...] = ()
+    #: Explicit weight overrides, criterion -> relative weight (see docs/weights.md).
+    weights: dict[str, float] = {}
+    method: Method = Method.TOPSIS
+    snapshot: str = "2017"
+    #: Rank retired frameworks too (marked as retired) instead of excluding them.
+    allow_retired: bool = False
+
+    @field_validator("weights")
+    @classmethod
+    def _finite_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight of {name!r} must be a finite number >= 0, got {weight}")
+        return value
+
+
+# --- recommendation -------------------------------------------------------------------------
+
+
+class SnapshotRef(Frozen):
+    id: str
+    title: str
+    as_of: date
+
+
+class Ranked(Frozen):
+    framework: str
+    name: str
+    rank: int
+    score: float
+    #: criterion -> weight x score rescaled to [0, 1]; they add up to the weighted-sum score.
+    contributions: dict[str, float]
+
+
+class Exclusion(Frozen):
+    framework: str
+    name: str
+    reason: str
+
+
+class Recommendation(Frozen):
+    schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
+    snapshot: SnapshotRef
+    profile: Profile
+    method: Method
+    weights: dict[str, float]
+    ranking: list[Ranked]
+    excluded: list[Exclusion]
+    warnings: list[str] = []

@@ -1,0 +1,1 @@
+"""recommendation -> text, one module per output format (see ``interface``)."""

@@ -1,0 +1,39 @@
+"""A table for people: the ranking, the top contributions, what was excluded and why."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from selector.models import Recommendation
+
+TOP_CONTRIBUTIONS = 3
+
+
+class TableFormatter:
+    plain = False
+
+    def render(self, rec: Recommendation) -> RenderableType:
+        title = (f"Snapshot {rec.snapshot.id} (as of {rec.snapshot.as_of.isoformat()}), "
+                 f"method {rec.method.value.upper()}")
+        table = Table(title=title, title_justify="left")
+        table.add_column("Rank", justify="right")
+        table.add_column("Framework")
+        table.add_column("Score", justify="right")
+        table.add_column(f"Top {TOP_CONTRIBUTIONS} contributions (weight x score)")
+        for entry in rec.ranking:
+            top = sorted(entry.contributions.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = ", ".join(f"{c} {v:.3f}" for c, v in top[:TOP_CONTRIBUTIONS])
+            style = "bold green" if entry.rank == 1 else ""
+            table.add_row(str(entry.rank), entry.name, f"{entry.score:.3f}", shown, style=style)
+        parts: list[RenderableType] = [table]
+        weights = ", ".join(f"{c} {w:.3f}" for c, w in rec.weights.items() if w > 0)
+        parts.append(Text(f"Weights: {weights}"))
+        if rec.excluded:
+            parts.append(Text("Excluded:", style="bold"))
+            for ex in rec.excluded:
+                parts.append(Text(f"  {ex.name}: {ex.reason}"))
+        for warning in rec.warnings:
+            parts.append(Text(f"Warning: {warning}", style="yellow"))
+        return Group(*parts)

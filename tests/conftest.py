@@ -1,0 +1,52 @@
+"""Shared fixtures: built-in snapshots and a factory for small synthetic ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selector.knowledge import load_snapshot, parse_snapshot
+from selector.models import Snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2020, 1, 1)
+
+
+@pytest.fixture(scope="session")
+def snapshot_2017() -> Snapshot:
+    return load_snapshot("2017")
+
+
+def snapshot_data(values: Sequence[Sequence[float]], *, weights: Sequence[float] | None = None,
+                  languages: Sequence[Sequence[str]] | None = None,
+                  objectives: Sequence[str] | None = None) -> dict[str, Any]:
+    """A valid snapshot document with frameworks f0..fn and criteria c0..cm."""
+    n, m = len(values), len(values[0])
+    weights = weights or [1.0] * m
+    objectives = objectives or ["max"] * m
+    languages = languages or [["python"]] * n
+    return {
+        "schema_version": 1, "id": "synthetic", "title": "Synthetic", "as_of": AS_OF,
+        "description": "test matrix", "scale": {"min": 0, "max": 10},
+        "sources": [{"id": "test", "title": "A test"}],
+        "criteria": [{"id": f"c{j}", "name": f"C{j}", "description": "d",
+                      "objective": objectives[j], "default_weight": weights[j]}
+                     for j in range(m)],
+        "frameworks": [{"id": f"f{i}", "name": f"F{i}", "languages": list(languages[i]),
+                        "status": "active"} for i in range(n)],
+        "scores": [{"framework": f"f{i}", "criterion": f"c{j}", "value": values[i][j],
+                    "source": "test", "as_of": AS_OF, "rationale": "r"}
+                   for i in range(n) for j in range(m)],
+    }
+
+
+@pytest.fixture
+def make_snapshot() -> Callable[..., Snapshot]:
+    def make(values: Sequence[Sequence[float]], **kwargs: Any) -> Snapshot:
+        return parse_snapshot(snapshot_data(values, **kwargs), "synthetic")
+
+    return make

@@ -149,6 +149,7 @@ def cross_check(snap: Snapshot) -> list[str]:
             problems.append(f"scores: framework {fw.id!r} has no score for {', '.join(missing)}")
     emphases = [("task", str(k), f) for k, f in snap.emphasis.task.items()]
     emphases += [("hardware", str(k), f) for k, f in snap.emphasis.hardware.items()]
+    emphases += [("deployment", str(k), f) for k, f in snap.emphasis.deployment.items()]
     for section, name, factors in emphases:
         for cid in factors:
             if cid not in criteria:

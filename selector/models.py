@@ -8,12 +8,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from selector.vocab import Deployment, Hardware, Language, Method, Objective, Status, Task
+from selector.vocab import (
+    DEFAULT_SNAPSHOT,
+    Deployment,
+    Hardware,
+    Language,
+    Method,
+    Objective,
+    Status,
+    Task,
+)
 
 #: Version of the knowledge-file format (snapshots and overlays). Bump on incompatible change.
 KNOWLEDGE_SCHEMA_VERSION: Literal[1] = 1
 #: Version of the JSON recommendation contract; see docs/json-contract.md for its history.
 RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
+
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -87,10 +97,12 @@ class Scale(Strict):
 
 
 class Emphasis(Strict):
-    """How the profile shifts weight: criterion -> factor, per task and per hardware."""
+    """How the profile shifts weight: criterion -> factor, per task, hardware and target."""
 
     task: dict[Task, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
     hardware: dict[Hardware, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
+    deployment: dict[Deployment, dict[Ident, Annotated[float, Field(ge=0.0,
+                                                                    allow_inf_nan=False)]]] = {}
 
 
 class Snapshot(Strict):
@@ -132,7 +144,7 @@ class Profile(Frozen):
     #: Explicit weight overrides, criterion -> relative weight (see docs/weights.md).
     weights: dict[str, float] = {}
     method: Method = Method.TOPSIS
-    snapshot: str = "2017"
+    snapshot: str = DEFAULT_SNAPSHOT
     #: Rank retired frameworks too (marked as retired) instead of excluding them.
     allow_retired: bool = False
 

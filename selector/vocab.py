@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import Enum, StrEnum
 
+#: The knowledge snapshot used when none is named.
+DEFAULT_SNAPSHOT = "current"
+
 
 class Language(StrEnum):
     PYTHON = "python"

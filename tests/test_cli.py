@@ -48,7 +48,7 @@ def test_lua_rnn_multi_gpu_ranks_torch_first() -> None:
 
 
 def test_wsm_method_and_scores_sorted() -> None:
-    code, out, _ = run("recommend", "--method", "wsm", "--format", "json")
+    code, out, _ = run("recommend", "--kb", "2017", "--method", "wsm", "--format", "json")
     assert code == 0
     doc = json.loads(out)
     assert doc["method"] == "wsm"
@@ -59,14 +59,14 @@ def test_wsm_method_and_scores_sorted() -> None:
 
 
 def test_table_shows_ranking_and_exclusions() -> None:
-    code, out, _ = run("recommend", "--language", "python", "--task", "cnn")
+    code, out, _ = run("recommend", "--kb", "2017", "--language", "python", "--task", "cnn")
     assert code == 0
     assert "TensorFlow" in out and "Excluded" in out and "Torch7" in out
     assert out.index("TensorFlow") < out.index("Excluded")
 
 
 def test_weight_override_reaches_the_output() -> None:
-    code, out, _ = run("recommend", "--weight", "speed=5", "--format", "json")
+    code, out, _ = run("recommend", "--kb", "2017", "--weight", "speed=5", "--format", "json")
     assert code == 0
     weights = json.loads(out)["weights"]
     assert weights["speed"] == pytest.approx(5 / 12, abs=1e-5)
@@ -93,7 +93,7 @@ BAD_INPUTS = [
     (["--hardware", "fpga"], "unknown hardware 'fpga'; allowed: cpu, gpu, multi-gpu"),
     (["--hardware", "tpu"], "hardware 'tpu' is not covered by snapshot 2017; it covers: cpu"),
     (["--weight", "beauty=2"], "unknown criterion 'beauty' in --weight; snapshot 2017 has:"),
-    (["--kb", "1999"], "unknown knowledge snapshot '1999'; built in: 2017"),
+    (["--kb", "1999"], "unknown knowledge snapshot '1999'; built in: 2017, current"),
     (["--method", "electre"], "unknown method 'electre'; allowed: topsis, wsm"),
     (["--weight", "speed=-1"], "weight of 'speed' must be >= 0, got -1.0"),
     (["--weight", "speed=nan"], "weight of 'speed' must be a finite number, got nan"),
@@ -109,7 +109,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("args", "message"), BAD_INPUTS)
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
-    code, out, err = run("recommend", *args)
+    code, out, err = run("recommend", "--kb", "2017", *args)
     assert code == 2
     assert out == ""
     first = err.splitlines()[0]
@@ -148,7 +148,8 @@ def test_help_imports_no_heavy_module() -> None:
 
 def test_installed_console_script_runs() -> None:
     script = Path(sys.executable).parent / "dlselect"
-    proc = subprocess.run([str(script), "recommend", "--language", "python", "--task", "cnn",
-                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(script), "recommend", "--kb", "2017", "--language", "python",
+                           "--task", "cnn", "--format", "json"], capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ranking"][0]["framework"] == "tensorflow"

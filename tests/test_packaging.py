@@ -23,6 +23,7 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path: Path) -> None:
     (wheel,) = wheels.glob("dlselect-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "selector/_data/knowledge/2017.toml" in names
+    assert "selector/_data/knowledge/current.toml" in names
     assert any(n.startswith("selector/_data/probes/") for n in names)
 
     target = tmp_path / "site"
@@ -35,8 +36,8 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path: Path) -> None:
     where = subprocess.run([sys.executable, "-c", "import selector; print(selector.__file__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(target))
-    proc = subprocess.run([sys.executable, "-m", "selector", "recommend", "--language", "python",
-                           "--task", "cnn", "--format", "json"], cwd=elsewhere, env=env,
+    proc = subprocess.run([sys.executable, "-m", "selector", "recommend", "--kb", "2017",
+                           "--language", "python", "--task", "cnn", "--format", "json"], cwd=elsewhere, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ranking"][0]["framework"] == "tensorflow"

@@ -12,6 +12,7 @@ import typer
 
 from selector import __version__
 from selector.cli.common import report_error
+from selector.cli.probe import probe_command
 from selector.cli.recommend import recommend_command
 from selector.errors import DlselectError
 
@@ -56,6 +57,7 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
 
 
 app.command("recommend")(_user_errors(recommend_command))
+app.command("probe")(_user_errors(probe_command))
 
 
 def main() -> None:

@@ -8,8 +8,7 @@ import typer
 
 from selector.cli.common import emit
 from selector.errors import DlselectError
-
-DEFAULT_SNAPSHOT = "2017"
+from selector.vocab import DEFAULT_SNAPSHOT
 
 
 def recommend_command(

@@ -12,7 +12,7 @@ from selector.vocab import Status
 def exclusion_reason(fw: Framework, profile: Profile) -> str | None:
     """The reason ``fw`` is excluded for ``profile``, or None when it stays in the ranking."""
     if fw.status is Status.RETIRED and not profile.allow_retired:
-        when = f" since {fw.status_as_of.isoformat()}" if fw.status_as_of else ""
+        when = f" (status as of {fw.status_as_of.isoformat()})" if fw.status_as_of else ""
         note = f": {fw.status_note}" if fw.status_note else ""
         return f"retired{when}{note} (rank it anyway with --allow-retired)"
     if profile.languages and not set(profile.languages) & set(fw.languages):

@@ -9,7 +9,16 @@ from typing import TypeVar
 
 from selector.errors import ProfileError
 from selector.models import Profile, Snapshot
-from selector.vocab import Deployment, Hardware, Language, Method, Task, allowed, parse_language
+from selector.vocab import (
+    DEFAULT_SNAPSHOT,
+    Deployment,
+    Hardware,
+    Language,
+    Method,
+    Task,
+    allowed,
+    parse_language,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -57,7 +66,7 @@ def build_profile(
     deployment: Iterable[str] = (),
     weights: Mapping[str, float] | Iterable[str] = (),
     method: str = Method.TOPSIS.value,
-    snapshot: str = "2017",
+    snapshot: str = DEFAULT_SNAPSHOT,
 ) -> Profile:
     """Build a profile from plain values; every mistake becomes a one-line ProfileError."""
     if isinstance(weights, Mapping):

@@ -1,8 +1,9 @@
 """profile -> weights. The rule (docs/weights.md):
 
 1. start from each criterion's ``default_weight`` in the snapshot;
-2. multiply by the snapshot's emphasis factor for the profile's task, and for each of its
-   hardware kinds (a factor of 0 switches a criterion off, e.g. multi-GPU on a CPU-only team);
+2. multiply by the snapshot's emphasis factor for the profile's task, for each of its
+   hardware kinds and each deployment target (a factor of 0 switches a criterion off, e.g.
+   multi-GPU on a CPU-only team);
 3. an explicit ``--weight CRITERION=W`` replaces that criterion's weight by W, on the same
    relative scale as the defaults, and leaves the others as derived;
 4. divide by the sum, so weights add up to 1. Multiplying every weight by one constant
@@ -23,6 +24,7 @@ def raw_weights(snapshot: Snapshot, profile: Profile) -> dict[str, float]:
     if profile.task is not None:
         factors.append(snapshot.emphasis.task.get(profile.task, {}))
     factors.extend(snapshot.emphasis.hardware.get(hw, {}) for hw in profile.hardware)
+    factors.extend(snapshot.emphasis.deployment.get(d, {}) for d in profile.deployment)
     for table in factors:
         for cid, factor in table.items():
             raw[cid] *= factor

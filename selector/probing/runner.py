@@ -1,0 +1,262 @@
+"""Run probe programs the way pyperf runs workers: explicit argv, a whitelisted environment,
+a hard timeout, the process group killed on any error or Ctrl-C, and the result read from a
+file of its own (never mixed with what the framework prints) and validated before it is trusted.
+
+Two phases keep imports overlapping but measurements apart: every probe starts at once, imports
+its framework and builds its inputs, then writes ``ready`` on a pipe and waits; the runner then
+lets them measure one at a time (``go`` on stdin), so no timing is disturbed by another probe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+from pydantic import ValidationError
+
+from selector.probing.environment import child_env
+from selector.probing.models import PROBE_SCHEMA_VERSION, Outcome, ProbeDocument, ProbeStatus
+
+#: A probe's JSON larger than this is refused unread.
+MAX_OUTPUT_BYTES = 1 << 20
+EXIT_IMPORT_FAILED = 3
+EXIT_NO_GPU = 4
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    start_s: float = 90.0  # import the framework and build inputs
+    measure_s: float = 120.0  # measure, once allowed to
+
+
+@dataclass(frozen=True)
+class Job:
+    framework: str
+    interpreter: str
+    program: Path
+    version: str | None = None
+    budget: str = "quick"
+    device: str = "auto"
+
+
+class Reporter(Protocol):
+    """Progress for people; the runner calls it, the CLI draws it."""
+
+    def started(self, job: Job) -> None: ...
+    def measuring(self, job: Job) -> None: ...
+    def finished(self, job: Job, outcome: Outcome) -> None: ...
+
+
+class SilentReporter:
+    def started(self, job: Job) -> None:
+        pass
+
+    def measuring(self, job: Job) -> None:
+        pass
+
+    def finished(self, job: Job, outcome: Outcome) -> None:
+        pass
+
+
+@dataclass
+class _Running:
+    job: Job
+    proc: subprocess.Popen[bytes] | None
+    ready_fd: int
+    output: Path
+    stderr: IO[bytes]
+    started: float
+    ready: bool = False
+    outcome: Outcome | None = None
+    buffer: bytes = field(default=b"")
+
+
+def run_jobs(jobs: list[Job], *, timeouts: Timeouts | None = None,
+             reporter: Reporter | None = None) -> list[Outcome]:
+    """Run every job; one outcome per job, in order. Never raises for a probe's failure."""
+    timeouts = timeouts or Timeouts()
+    reporter = reporter or SilentReporter()
+    with tempfile.TemporaryDirectory(prefix="dlselect-probe-") as tmp, _reaper() as running:
+        for i, job in enumerate(jobs):
+            reporter.started(job)
+            running.append(_spawn(job, Path(tmp), i))
+        _wait_until_ready(running, timeouts.start_s)
+        for run in running:
+            if run.outcome is None:
+                reporter.measuring(run.job)
+                _measure(run, timeouts.measure_s)
+            assert run.outcome is not None
+            reporter.finished(run.job, run.outcome)
+        return [r.outcome for r in running if r.outcome is not None]
+
+
+@contextmanager
+def _reaper() -> Iterator[list[_Running]]:
+    """Whatever happens (an error, Ctrl-C), no probe outlives the run."""
+    running: list[_Running] = []
+    try:
+        yield running
+    finally:
+        for run in running:
+            if run.proc is not None:
+                _kill(run.proc)
+            if run.ready_fd >= 0:
+                with suppress(OSError):
+                    os.close(run.ready_fd)
+            run.stderr.close()
+
+
+def _spawn(job: Job, tmp: Path, index: int) -> _Running:
+    ready_r, ready_w = os.pipe()
+    output = tmp / f"{index}-{job.framework}.json"
+    stderr = open(tmp / f"{index}-{job.framework}.err", "w+b")  # noqa: SIM115
+    argv = [job.interpreter, str(job.program), "--budget", job.budget, "--device", job.device,
+            "--output", str(output), "--ready-fd", str(ready_w)]
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=stderr, env=child_env(), pass_fds=(ready_w,),
+                                start_new_session=True, cwd=tmp)
+    except OSError as exc:
+        os.close(ready_r)
+        os.close(ready_w)
+        run = _Running(job, None, -1, output, stderr, time.monotonic())
+        run.outcome = _outcome(job, ProbeStatus.FAILED,
+                               f"cannot start {job.interpreter}: {exc.strerror or exc}")
+        return run
+    os.close(ready_w)
+    return _Running(job, proc, ready_r, output, stderr, time.monotonic())
+
+
+def _wait_until_ready(running: list[_Running], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    waiting = {r.ready_fd: r for r in running if r.outcome is None}
+    with selectors.DefaultSelector() as sel:
+        for fd in waiting:
+            sel.register(fd, selectors.EVENT_READ)
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(timeout=left):
+                run = waiting[key.fd]
+                chunk = os.read(key.fd, 64)
+                run.buffer += chunk
+                if b"ready" in run.buffer or not chunk:
+                    sel.unregister(key.fd)
+                    del waiting[key.fd]
+                    run.ready = b"ready" in run.buffer
+                    if not run.ready:  # the pipe closed: the probe ended before measuring
+                        _finish(run, measure_timeout_s=10.0)
+    for run in waiting.values():
+        assert run.proc is not None
+        _kill(run.proc)
+        run.outcome = _outcome(run.job, ProbeStatus.TIMEOUT,
+                               f"did not finish importing {run.job.framework} within "
+                               f"{timeout_s:g} s; killed")
+
+
+def _measure(run: _Running, timeout_s: float) -> None:
+    assert run.proc is not None and run.proc.stdin is not None
+    try:
+        run.proc.stdin.write(b"go\n")
+        run.proc.stdin.close()
+    except OSError:
+        pass  # it died meanwhile; _finish classifies it
+    _finish(run, measure_timeout_s=timeout_s)
+
+
+def _finish(run: _Running, *, measure_timeout_s: float) -> None:
+    assert run.proc is not None
+    try:
+        code = run.proc.wait(timeout=measure_timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill(run.proc)
+        run.outcome = _outcome(run.job, ProbeStatus.TIMEOUT,
+                               f"did not finish measuring within {measure_timeout_s:g} s; killed")
+        return
+    run.outcome = classify(run.job, code, run.output, _stderr_tail(run.stderr))
+
+
+def classify(job: Job, code: int, output: Path, stderr_tail: str) -> Outcome:
+    """Turn an exit status and an output file into an outcome with a reason."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return _outcome(job, ProbeStatus.FAILED, f"crashed ({name})")
+    if code == EXIT_IMPORT_FAILED:
+        return _outcome(job, ProbeStatus.FAILED, f"import failed: {stderr_tail or 'no message'}")
+    if code == EXIT_NO_GPU:
+        return _outcome(job, ProbeStatus.UNAVAILABLE, stderr_tail or "no GPU visible")
+    if code != 0:
+        return _outcome(job, ProbeStatus.FAILED,
+                        f"exited with code {code}: {stderr_tail or 'no message'}")
+    return read_document(job, output)
+
+
+def read_document(job: Job, output: Path) -> Outcome:
+    try:
+        size = output.stat().st_size
+    except OSError:
+        return _outcome(job, ProbeStatus.FAILED, "exited 0 but wrote no result")
+    if size > MAX_OUTPUT_BYTES:
+        return _outcome(job, ProbeStatus.FAILED,
+                        f"oversized output: {size} bytes (limit {MAX_OUTPUT_BYTES})")
+    try:
+        data = json.loads(output.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _outcome(job, ProbeStatus.FAILED, f"garbage output: not JSON ({exc})")
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version != PROBE_SCHEMA_VERSION:
+        return _outcome(job, ProbeStatus.FAILED, f"wrong schema version {version!r} "
+                                                 f"(this dlselect reads {PROBE_SCHEMA_VERSION})")
+    try:
+        doc = ProbeDocument.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        return _outcome(job, ProbeStatus.FAILED, f"invalid output: {loc}: {err['msg']}")
+    if doc.framework != job.framework:
+        return _outcome(job, ProbeStatus.FAILED,
+                        f"invalid output: reports framework {doc.framework!r}")
+    return Outcome(framework=job.framework, version=doc.version, interpreter=job.interpreter,
+                   status=ProbeStatus.OK, stands_for=doc.stands_for, devices=doc.devices,
+                   ops=doc.ops, op_errors=doc.op_errors, elapsed_s=doc.elapsed_s)
+
+
+def _outcome(job: Job, status: ProbeStatus, reason: str) -> Outcome:
+    return Outcome(framework=job.framework, version=job.version, interpreter=job.interpreter,
+                   status=status, reason=reason)
+
+
+def _stderr_tail(handle: IO[bytes]) -> str:
+    handle.flush()
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - 4096))
+    lines = [ln.strip() for ln in handle.read().decode("utf-8", "replace").splitlines()]
+    lines = [ln for ln in lines if ln]
+    return lines[-1][:300] if lines else ""
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    # The probe leads its own session: killing the group also ends anything it started, even
+    # after the probe itself has exited.
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    if proc.stdin is not None:
+        with suppress(OSError):
+            proc.stdin.close()

@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
 from selector.errors import KnowledgeError
-from selector.models import KNOWLEDGE_SCHEMA_VERSION, Snapshot
+from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Snapshot
 from selector.paths import knowledge_dir
 
 SNAPSHOT_SUFFIX = ".toml"
@@ -40,16 +40,27 @@ def list_snapshots() -> list[SnapshotInfo]:
 
 
 def load_snapshot(ref: str) -> Snapshot:
-    """Load a built-in snapshot by id, or a user's snapshot file by path."""
+    """Load a built-in snapshot by id, or a user's snapshot or overlay file by path (an overlay
+    comes back applied to its base snapshot)."""
+    document = load_document(ref)
+    if isinstance(document, Overlay):
+        return apply_overlay(load_snapshot(document.base), document)
+    return document
+
+
+def load_document(ref: str) -> Snapshot | Overlay:
     path = Path(ref)
     if ref in builtin_ids():
         path = knowledge_dir() / f"{ref}{SNAPSHOT_SUFFIX}"
     elif not path.suffix:
         raise KnowledgeError(
             f"unknown knowledge snapshot {ref!r}; built in: {', '.join(builtin_ids())}",
-            tip="pass a built-in id or the path of a .toml or .json snapshot file",
+            tip="pass a built-in id or the path of a .toml or .json snapshot or overlay file",
         )
-    return parse_snapshot(read_document(path), str(path))
+    data = read_document(path)
+    if data.get("kind") == "overlay":
+        return parse_overlay(data, str(path))
+    return parse_snapshot(data, str(path))
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -73,7 +84,10 @@ def read_document(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse_snapshot(data: dict[str, Any], where: str) -> Snapshot:
+M = TypeVar("M", Snapshot, Overlay)
+
+
+def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
     version = data.get("schema_version")
     if version != KNOWLEDGE_SCHEMA_VERSION:
         raise KnowledgeError(
@@ -81,19 +95,87 @@ def parse_snapshot(data: dict[str, Any], where: str) -> Snapshot:
             f"this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
             tip="upgrade dlselect, or convert the file to the documented format",
         )
+    scores = data.get("scores")
+    entries = [s for s in scores if isinstance(s, dict)] if isinstance(scores, list) else []
+    for key in ("overlay", "replaces"):
+        # These record what dlselect did; a file may not claim them.
+        if key in data or any(key in s for s in entries):
+            _fail([f"{where}: {key}: set by dlselect, not allowed in a file"])
     try:
-        snapshot = Snapshot.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{where}: {line}" for line in validation_lines(exc)]
-        raise KnowledgeError(problems[0] if len(problems) == 1 else
-                             f"{problems[0]} (and {len(problems) - 1} more problems)",
-                             problems=problems) from None
+        _fail([f"{where}: {line}" for line in validation_lines(exc)])
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    raise KnowledgeError(problems[0] if len(problems) == 1 else
+                         f"{problems[0]} (and {len(problems) - 1} more problems)",
+                         problems=problems)
+
+
+def parse_snapshot(data: dict[str, Any], where: str) -> Snapshot:
+    snapshot = _validate(Snapshot, data, where)
     problems = [f"{where}: {p}" for p in cross_check(snapshot)]
     if problems:
-        raise KnowledgeError(problems[0] if len(problems) == 1 else
-                             f"{problems[0]} (and {len(problems) - 1} more problems)",
-                             problems=problems)
+        _fail(problems)
     return snapshot
+
+
+def parse_overlay(data: dict[str, Any], where: str) -> Overlay:
+    overlay = _validate(Overlay, data, where)
+    if overlay.base not in builtin_ids():
+        _fail([f"{where}: base: unknown built-in snapshot {overlay.base!r}; "
+               f"built in: {', '.join(builtin_ids())}"])
+    problems = [f"{where}: {p}" for p in check_overlay(load_snapshot(overlay.base), overlay)]
+    if problems:
+        _fail(problems)
+    return overlay
+
+
+def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
+    problems: list[str] = []
+    base_sources = {s.id for s in base.sources}
+    own = [s.id for s in overlay.sources]
+    for i, sid in enumerate(own):
+        if sid in base_sources or own.count(sid) > 1:
+            problems.append(f"sources[{i}].id: {sid!r} is already used; choose another id")
+    sources = base_sources | set(own)
+    frameworks = {f.id for f in base.frameworks}
+    criteria = {c.id for c in base.criteria}
+    seen: set[tuple[str, str]] = set()
+    for i, sc in enumerate(overlay.scores):
+        loc = f"scores[{i}]"
+        if sc.framework not in frameworks:
+            problems.append(f"{loc}.framework: {sc.framework!r} is not in snapshot {base.id}")
+        if sc.criterion not in criteria:
+            problems.append(f"{loc}.criterion: {sc.criterion!r} is not in snapshot {base.id}")
+        if sc.source not in sources:
+            problems.append(f"{loc}.source: unknown source {sc.source!r}")
+        if not base.scale.min <= sc.value <= base.scale.max:
+            problems.append(f"{loc}.value: {sc.value:g} is outside the scale "
+                            f"[{base.scale.min:g}, {base.scale.max:g}]")
+        if (sc.framework, sc.criterion) in seen:
+            problems.append(f"{loc}: {sc.framework}/{sc.criterion} is already in the overlay")
+        seen.add((sc.framework, sc.criterion))
+    return problems
+
+
+def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
+    """The base snapshot with the overlay's scores in place of its own, each marked."""
+    replaced = {(s.framework, s.criterion): s for s in overlay.scores}
+    scores = []
+    for score in base.scores:
+        new = replaced.get((score.framework, score.criterion))
+        if new is None:
+            scores.append(score)
+        else:
+            scores.append(new.model_copy(update={"overlay": overlay.id, "replaces": score.value}))
+    return base.model_copy(update={
+        "scores": scores,
+        "sources": [*base.sources, *overlay.sources],
+        "as_of": max(base.as_of, overlay.as_of),
+        "overlay": overlay.id,
+    })
 
 
 def validation_lines(exc: ValidationError) -> list[str]:

@@ -89,6 +89,9 @@ class Score(Strict):
     rationale: Text
     #: The sentence of the source the score rests on, where it has one to quote.
     quote: Text | None = None
+    #: Set by dlselect, not by hand: the overlay this score came from, and the value it replaced.
+    overlay: Ident | None = None
+    replaces: float | None = None
 
 
 class Scale(Strict):
@@ -107,6 +110,7 @@ class Emphasis(Strict):
 
 class Snapshot(Strict):
     schema_version: Literal[1]
+    kind: Literal["snapshot"] = "snapshot"
     id: Ident
     title: Text
     as_of: date
@@ -117,6 +121,8 @@ class Snapshot(Strict):
     criteria: list[Criterion] = Field(min_length=1)
     frameworks: list[Framework] = Field(min_length=1)
     scores: list[Score] = Field(min_length=1)
+    #: Set by dlselect, not by hand: the overlay applied to this snapshot.
+    overlay: Ident | None = None
 
     def criterion(self, cid: str) -> Criterion:
         return next(c for c in self.criteria if c.id == cid)
@@ -129,6 +135,19 @@ class Snapshot(Strict):
 
     def score(self, fid: str, cid: str) -> Score:
         return next(s for s in self.scores if s.framework == fid and s.criterion == cid)
+
+
+class Overlay(Strict):
+    """A team's own judgement: some scores of a built-in snapshot replaced, with their sources."""
+
+    schema_version: Literal[1]
+    kind: Literal["overlay"]
+    id: Ident
+    title: Text
+    base: Text  # a built-in snapshot id
+    as_of: date
+    sources: list[Source] = []
+    scores: list[Score] = Field(min_length=1)
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -164,6 +183,18 @@ class SnapshotRef(Frozen):
     id: str
     title: str
     as_of: date
+    #: The overlay applied on top of the snapshot, if any.
+    overlay: str | None = None
+
+
+class Override(Frozen):
+    """A score the overlay replaced."""
+
+    framework: str
+    criterion: str
+    value: float
+    base_value: float
+    source: str
 
 
 class Ranked(Frozen):
@@ -189,4 +220,6 @@ class Recommendation(Frozen):
     weights: dict[str, float]
     ranking: list[Ranked]
     excluded: list[Exclusion]
+    #: Scores that came from an overlay rather than the snapshot.
+    overrides: list[Override] = []
     warnings: list[str] = []

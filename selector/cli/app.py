@@ -12,6 +12,7 @@ import typer
 
 from selector import __version__
 from selector.cli.common import report_error
+from selector.cli.kb import kb_app, list_command, show_command, validate_command
 from selector.cli.probe import probe_command
 from selector.cli.recommend import recommend_command
 from selector.errors import DlselectError
@@ -58,6 +59,10 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
 
 app.command("recommend")(_user_errors(recommend_command))
 app.command("probe")(_user_errors(probe_command))
+kb_app.command("list")(_user_errors(list_command))
+kb_app.command("show")(_user_errors(show_command))
+kb_app.command("validate")(_user_errors(validate_command))
+app.add_typer(kb_app, name="kb")
 
 
 def main() -> None:

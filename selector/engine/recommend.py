@@ -8,7 +8,14 @@ from selector.engine.profile import check_against
 from selector.engine.ranking import rank
 from selector.engine.weights import derive_weights
 from selector.errors import RankingError
-from selector.models import Profile, Ranked, Recommendation, Snapshot, SnapshotRef
+from selector.models import (
+    Override,
+    Profile,
+    Ranked,
+    Recommendation,
+    Snapshot,
+    SnapshotRef,
+)
 
 #: Digits kept in scores, weights and contributions of a recommendation.
 DIGITS = 6
@@ -42,8 +49,14 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None) -> Recommendat
         )
         for position, i in enumerate(result.order, start=1)
     ]
+    overrides = [Override(framework=s.framework, criterion=s.criterion, value=s.value,
+                          base_value=s.replaces if s.replaces is not None else s.value,
+                          source=s.source)
+                 for s in snapshot.scores if s.overlay is not None]
     return Recommendation(
-        snapshot=SnapshotRef(id=snapshot.id, title=snapshot.title, as_of=snapshot.as_of),
+        snapshot=SnapshotRef(id=snapshot.id, title=snapshot.title, as_of=snapshot.as_of,
+                             overlay=snapshot.overlay),
+        overrides=overrides,
         profile=profile,
         method=profile.method,
         weights={c: round(w, DIGITS) for c, w in weights.items()},

@@ -15,7 +15,8 @@ class TableFormatter:
     plain = False
 
     def render(self, rec: Recommendation) -> RenderableType:
-        title = (f"Snapshot {rec.snapshot.id} (as of {rec.snapshot.as_of.isoformat()}), "
+        overlay = f" + overlay {rec.snapshot.overlay}" if rec.snapshot.overlay else ""
+        title = (f"Snapshot {rec.snapshot.id}{overlay} (as of {rec.snapshot.as_of.isoformat()}), "
                  f"method {rec.method.value.upper()}")
         table = Table(title=title, title_justify="left")
         table.add_column("Rank", justify="right")
@@ -34,6 +35,11 @@ class TableFormatter:
             parts.append(Text("Excluded:", style="bold"))
             for ex in rec.excluded:
                 parts.append(Text(f"  {ex.name}: {ex.reason}"))
+        if rec.overrides:
+            parts.append(Text(f"Scores from overlay {rec.snapshot.overlay}:", style="bold"))
+            for o in rec.overrides:
+                parts.append(Text(f"  {o.framework}/{o.criterion}: {o.base_value:g} -> "
+                                  f"{o.value:g} ({o.source})"))
         for warning in rec.warnings:
             parts.append(Text(f"Warning: {warning}", style="yellow"))
         return Group(*parts)

@@ -1,0 +1,133 @@
+"""``dlselect kb``: list, show and validate knowledge snapshots and overlays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from selector.cli.common import emit
+from selector.errors import DlselectError, KnowledgeError
+from selector.vocab import DEFAULT_SNAPSHOT
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from selector.models import Snapshot
+
+kb_app = typer.Typer(help="Knowledge snapshots: list, show, validate.", no_args_is_help=True,
+                     rich_markup_mode=None, add_completion=False)
+
+
+def list_command(
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """The built-in snapshots with their as-of dates."""
+    from selector.knowledge import list_snapshots
+
+    infos = list_snapshots()
+    if _format(fmt) == "json":
+        emit(json.dumps([{"id": i.id, "title": i.title, "as_of": i.as_of.isoformat(),
+                          "default": i.id == DEFAULT_SNAPSHOT} for i in infos], indent=2) + "\n",
+             output=None, plain=True)
+        return
+    from rich.table import Table
+
+    table = Table(title="Knowledge snapshots", title_justify="left")
+    for column in ("Id", "As of", "Title"):
+        table.add_column(column)
+    for info in infos:
+        mark = " (default)" if info.id == DEFAULT_SNAPSHOT else ""
+        table.add_row(info.id + mark, info.as_of.isoformat(), info.title)
+    emit(table, output=None, plain=False)
+
+
+def show_command(
+    framework: str | None = typer.Argument(None, help="Show one framework only."),
+    kb: str = typer.Option(DEFAULT_SNAPSHOT, "--kb", help="Built-in id, or a snapshot or "
+                           "overlay file."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Scores with their sources, as-of dates and rationale."""
+    from selector.knowledge import load_snapshot
+
+    snapshot = load_snapshot(kb)
+    ids = [f.id for f in snapshot.frameworks]
+    if framework is not None and framework not in ids:
+        raise DlselectError(f"unknown framework {framework!r} in snapshot {snapshot.id}; "
+                            f"it has: {', '.join(ids)}")
+    if framework is not None:
+        keep = {framework}
+        snapshot = snapshot.model_copy(update={
+            "frameworks": [f for f in snapshot.frameworks if f.id in keep],
+            "scores": [s for s in snapshot.scores if s.framework in keep],
+        })
+    if _format(fmt) == "json":
+        emit(snapshot.model_dump_json(indent=2, exclude_none=True) + "\n", output=None,
+             plain=True)
+    else:
+        emit(_show_table(snapshot), output=None, plain=False)
+
+
+def _show_table(snapshot: Snapshot) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[RenderableType] = [Text(f"{snapshot.title} (snapshot {snapshot.id}, as of "
+                                        f"{snapshot.as_of.isoformat()})", style="bold")]
+    cited: list[str] = []
+    for fw in snapshot.frameworks:
+        status = f"{fw.status}" + (f" as of {fw.status_as_of}" if fw.status_as_of else "")
+        table = Table(title=f"{fw.name} [{fw.id}]: {status}; languages "
+                            f"{', '.join(fw.languages)}", title_justify="left", expand=True)
+        table.add_column("Criterion", no_wrap=True)
+        table.add_column("Score", justify="right", no_wrap=True)
+        table.add_column("As of", no_wrap=True)
+        table.add_column("Rationale", ratio=3)
+        table.add_column("Source", ratio=1, overflow="fold")
+        for score in (s for s in snapshot.scores if s.framework == fw.id):
+            mark = f" (overlay {score.overlay}, was {score.replaces:g})" if score.overlay else ""
+            table.add_row(score.criterion, f"{score.value:g}", score.as_of.isoformat(),
+                          score.rationale + mark, score.source)
+            if score.source not in cited:
+                cited.append(score.source)
+        parts.append(table)
+    parts.append(Text("Sources", style="bold"))
+    for source in (s for s in snapshot.sources if s.id in cited):
+        where = f" <{source.url}>" if source.url else ""
+        by = f", {source.publisher}" if source.publisher else ""
+        parts.append(Text(f"  {source.id}: {source.title}{by}{where}"))
+    return Group(*parts)
+
+
+def validate_command(
+    file: Path = typer.Argument(..., help="A snapshot or overlay file (.toml or .json)."),
+) -> None:
+    """Check a snapshot or overlay file; every problem with its location. Exit 0 only when
+    valid, 1 when not."""
+    from selector.knowledge import load_document
+
+    try:
+        document = load_document(str(file))
+    except KnowledgeError as err:
+        for problem in err.problems:
+            typer.echo(problem, err=True)
+        if err.tip:
+            typer.echo(f"Tip: {err.tip}", err=True)
+        raise typer.Exit(1) from None
+    if document.kind == "overlay":
+        typer.echo(f"{file}: valid overlay {document.id!r} of snapshot {document.base!r} "
+                   f"({len(document.scores)} scores)")
+    else:
+        typer.echo(f"{file}: valid snapshot {document.id!r} ({len(document.frameworks)} "
+                   f"frameworks, {len(document.criteria)} criteria, "
+                   f"{len(document.scores)} scores)")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("table", "json"):
+        raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
+    return fmt

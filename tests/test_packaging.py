@@ -37,7 +37,7 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path: Path) -> None:
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(target))
     proc = subprocess.run([sys.executable, "-m", "selector", "recommend", "--kb", "2017",
-                           "--language", "python", "--task", "cnn", "--format", "json"], cwd=elsewhere, env=env,
-                          capture_output=True, text=True, timeout=120)
+                           "--language", "python", "--task", "cnn", "--format", "json"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ranking"][0]["framework"] == "tensorflow"

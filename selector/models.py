@@ -212,6 +212,23 @@ class Exclusion(Frozen):
     reason: str
 
 
+class Measurement(Frozen):
+    """A score that came (in part) from a live probe; see docs/probes-in-ranking.md."""
+
+    framework: str
+    criterion: str
+    probe: str
+    version: str | None
+    interpreter: str | None
+    #: operation -> GFLOP/s measured
+    ops: dict[str, float]
+    #: geometric mean of GFLOP/s relative to the fastest framework measured, per operation
+    ratio: float
+    knowledge_value: float
+    probe_value: float
+    value: float
+
+
 class Recommendation(Frozen):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
@@ -222,4 +239,6 @@ class Recommendation(Frozen):
     excluded: list[Exclusion]
     #: Scores that came from an overlay rather than the snapshot.
     overrides: list[Override] = []
+    #: Scores that came from live probes, blended with the knowledge base.
+    measured: list[Measurement] = []
     warnings: list[str] = []

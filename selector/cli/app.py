@@ -53,6 +53,9 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
         except DlselectError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            print("dlselect: interrupted", file=sys.stderr)
+            raise typer.Exit(130) from None
 
     return wrapper
 

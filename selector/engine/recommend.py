@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from selector.engine.constraints import split
 from selector.engine.matrix import build_matrix
+from selector.engine.measured import gpu_exclusions, measure_speed
 from selector.engine.profile import check_against
 from selector.engine.ranking import rank
 from selector.engine.weights import derive_weights
 from selector.errors import RankingError
 from selector.models import (
+    Exclusion,
+    Measurement,
     Override,
     Profile,
     Ranked,
@@ -16,15 +21,19 @@ from selector.models import (
     Snapshot,
     SnapshotRef,
 )
+from selector.probing.models import Outcome
 
 #: Digits kept in scores, weights and contributions of a recommendation.
 DIGITS = 6
 
 
-def recommend(profile: Profile, snapshot: Snapshot | None = None) -> Recommendation:
+def recommend(profile: Profile, snapshot: Snapshot | None = None,
+              probes: Sequence[Outcome] | None = None) -> Recommendation:
     """Rank the snapshot's frameworks for ``profile``.
 
     ``snapshot`` defaults to loading ``profile.snapshot`` (a built-in id or a file path).
+    ``probes`` are live measurements (``dlselect probe``): they enter the speed criterion and
+    exclude frameworks whose installed build cannot see a GPU the team needs.
     """
     if snapshot is None:
         from selector.knowledge import load_snapshot
@@ -32,7 +41,17 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None) -> Recommendat
         snapshot = load_snapshot(profile.snapshot)
     check_against(profile, snapshot)
     weights = derive_weights(snapshot, profile)
+    measured: list[Measurement] = []
+    warnings: list[str] = []
+    probe_excluded: list[Exclusion] = []
+    if probes is not None:
+        snapshot, measured, warnings = measure_speed(snapshot, profile, probes)
+        probe_excluded, gpu_warnings = gpu_exclusions(snapshot, profile, probes)
+        warnings += gpu_warnings
     kept, excluded = split(snapshot, profile)
+    dropped = {e.framework for e in probe_excluded}
+    excluded += [e for e in probe_excluded if e.framework in {f.id for f in kept}]
+    kept = [f for f in kept if f.id not in dropped]
     if not kept:
         raise RankingError("no framework is left to rank: every one is excluded",
                            tip="relax --language, --hardware or --deployment")
@@ -62,4 +81,6 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None) -> Recommendat
         weights={c: round(w, DIGITS) for c, w in weights.items()},
         ranking=ranking,
         excluded=excluded,
+        measured=[m for m in measured if m.framework in {f.id for f in kept}],
+        warnings=warnings,
     )

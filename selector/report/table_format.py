@@ -35,6 +35,14 @@ class TableFormatter:
             parts.append(Text("Excluded:", style="bold"))
             for ex in rec.excluded:
                 parts.append(Text(f"  {ex.name}: {ex.reason}"))
+        if rec.measured:
+            parts.append(Text("Scores from live probes (blended with the knowledge base):",
+                              style="bold"))
+            for m in rec.measured:
+                ops = ", ".join(f"{op} {g:.1f} GFLOP/s" for op, g in m.ops.items())
+                parts.append(Text(f"  {m.framework}/{m.criterion}: {m.knowledge_value:g} -> "
+                                  f"{m.value:.2f} (probe {m.probe} {m.version}: {ops}; "
+                                  f"{m.ratio:.0%} of the fastest)"))
         if rec.overrides:
             parts.append(Text(f"Scores from overlay {rec.snapshot.overlay}:", style="bold"))
             for o in rec.overrides:

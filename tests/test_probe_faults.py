@@ -1,0 +1,200 @@
+"""The probe runner survives every way a probe can fail, reports it, and leaves no process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from selector.probing.models import ProbeStatus
+from selector.probing.runner import Job, Timeouts, run_jobs
+from selector.probing.service import ProbeRequest, probe
+from tests.conftest import REPO
+
+# A stand-in probe that speaks the runner's protocol, then misbehaves as MODE says. Real
+# frameworks cannot segfault or hang on demand; these fakes can.
+FAKE = r'''
+import argparse, json, os, signal, subprocess, sys, time
+MODE = {mode!r}
+p = argparse.ArgumentParser()
+p.add_argument("--budget"); p.add_argument("--device"); p.add_argument("--output")
+p.add_argument("--ready-fd", type=int)
+a = p.parse_args()
+if MODE == "import-error":
+    print("ModuleNotFoundError: No module named 'fakenet'", file=sys.stderr); sys.exit(3)
+if MODE == "hang-import":
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    time.sleep(600)
+os.write(a.ready_fd, b"ready\n"); os.close(a.ready_fd)
+if sys.stdin.readline().strip() != "go":
+    sys.exit(1)
+doc = {{"schema_version": 1, "probe": "fake", "framework": "fake", "version": "1.0",
+        "budget": a.budget, "device_requested": a.device,
+        "devices": [{{"kind": "cpu", "name": "test cpu", "threads": 1}}],
+        "ops": {{"gemm": {{"device": "cpu", "dtype": "float32", "flops": 2e6,
+                           "first_call_s": 0.01, "median_s": 0.001, "iqr_s": 0.0,
+                           "samples": 5, "inner_loops": 1, "gflops": 2.0,
+                           "unstable": False}}}},
+        "elapsed_s": 0.1}}
+if MODE == "segfault":
+    os.kill(os.getpid(), signal.SIGSEGV)
+if MODE == "hang":
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    time.sleep(600)
+if MODE == "exit":
+    print("RuntimeError: out of cheese", file=sys.stderr); sys.exit(7)
+if MODE == "garbage":
+    open(a.output, "w").write("Traceback? no: this is not JSON")
+elif MODE == "oversized":
+    open(a.output, "w").write(" " * (2 << 20) + "{{}}")
+elif MODE == "wrong-version":
+    doc["schema_version"] = 99; open(a.output, "w").write(json.dumps(doc))
+elif MODE == "invalid":
+    doc["ops"]["gemm"]["gflops"] = -1; open(a.output, "w").write(json.dumps(doc))
+elif MODE == "silent":
+    pass
+else:
+    open(a.output, "w").write(json.dumps(doc))
+'''
+
+
+def fake(tmp_path: Path, mode: str) -> Job:
+    program = tmp_path / f"fake_probe_{mode.replace('-', '_')}.py"
+    program.write_text(FAKE.format(mode=mode), encoding="utf-8")
+    return Job(framework="fake", interpreter=sys.executable, program=program, version="1.0")
+
+
+def processes_mentioning(marker: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmd = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (Path("/proc") / pid / "stat").read_text()
+        except OSError:
+            continue
+        zombie = stat.rsplit(")", 1)[1].split()[0] == "Z"
+        if marker in cmd and not zombie:
+            found.append(f"{pid}: {cmd}")
+    return found
+
+
+@pytest.mark.parametrize(("mode", "status", "reason"), [
+    ("ok", ProbeStatus.OK, None),
+    ("segfault", ProbeStatus.FAILED, "crashed (SIGSEGV)"),
+    ("exit", ProbeStatus.FAILED, "exited with code 7: RuntimeError: out of cheese"),
+    ("import-error", ProbeStatus.FAILED,
+     "import failed: ModuleNotFoundError: No module named 'fakenet'"),
+    ("garbage", ProbeStatus.FAILED, "garbage output: not JSON"),
+    ("oversized", ProbeStatus.FAILED, "oversized output: 2097154 bytes (limit 1048576)"),
+    ("wrong-version", ProbeStatus.FAILED, "wrong schema version 99 (this dlselect reads 1)"),
+    ("invalid", ProbeStatus.FAILED, "invalid output: ops.gemm.gflops: Input should be greater"),
+    ("silent", ProbeStatus.FAILED, "exited 0 but wrote no result"),
+])
+def test_each_failure_is_reported_with_its_reason(tmp_path: Path, mode: str,
+                                                  status: ProbeStatus, reason: str | None) -> None:
+    (outcome,) = run_jobs([fake(tmp_path, mode)], timeouts=Timeouts(start_s=30, measure_s=30))
+    assert outcome.status is status
+    if reason is None:
+        assert outcome.reason is None and outcome.ops["gemm"].gflops == 2.0
+    else:
+        assert outcome.reason is not None and outcome.reason.startswith(reason), outcome.reason
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("hang", "did not finish measuring within 2 s; killed"),
+    ("hang-import", "did not finish importing fake within 2 s; killed"),
+])
+def test_a_hang_is_killed_at_the_timeout_with_its_children(tmp_path: Path, mode: str,
+                                                           reason: str) -> None:
+    started = time.monotonic()
+    (outcome,) = run_jobs([fake(tmp_path, mode)], timeouts=Timeouts(start_s=2, measure_s=2))
+    assert time.monotonic() - started < 20
+    assert outcome.status is ProbeStatus.TIMEOUT
+    assert outcome.reason == reason
+    assert processes_mentioning(str(tmp_path)) == []
+    assert processes_mentioning("time.sleep(600)") == []
+
+
+def test_failures_do_not_stop_the_others(tmp_path: Path) -> None:
+    jobs = [fake(tmp_path, m) for m in ("segfault", "ok", "garbage")]
+    outcomes = run_jobs(jobs, timeouts=Timeouts(start_s=30, measure_s=30))
+    assert [o.status for o in outcomes] == [ProbeStatus.FAILED, ProbeStatus.OK,
+                                            ProbeStatus.FAILED]
+
+
+def test_a_missing_interpreter_is_reported(tmp_path: Path) -> None:
+    job = fake(tmp_path, "ok")
+    (outcome,) = run_jobs([Job(framework="fake", interpreter=str(tmp_path / "no-python"),
+                               program=job.program)])
+    assert outcome.status is ProbeStatus.FAILED
+    assert outcome.reason is not None and outcome.reason.startswith("cannot start")
+
+
+def test_a_missing_python_path_is_reported_per_framework(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    missing = str(tmp_path / "venv" / "bin" / "python")
+    report = probe(ProbeRequest(frameworks=("pytensor", "caffe"), pythons=(missing,),
+                                refresh=True))
+    assert any(f"interpreter not found: {missing}" in w for w in report.warnings)
+    caffe = next(r for r in report.results if r.framework == "caffe")
+    assert caffe.status is ProbeStatus.UNAVAILABLE
+    assert caffe.reason is not None and "no release installable" in caffe.reason
+
+
+def test_ctrl_c_while_probing_leaves_no_process(tmp_path: Path) -> None:
+    job = fake(tmp_path, "hang")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from selector.probing.runner import Job, Timeouts, run_jobs\n"
+        f"job = Job(framework='fake', interpreter=sys.executable,"
+        f" program=Path({str(job.program)!r}))\n"
+        "print('started', flush=True)\n"
+        "run_jobs([job], timeouts=Timeouts(start_s=60, measure_s=60))\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 30
+        while not processes_mentioning("time.sleep(600)") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_mentioning(str(tmp_path)), "the fake probe never started"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        assert "KeyboardInterrupt" in proc.stderr.read()
+    time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert processes_mentioning("time.sleep(600)") == []
+
+
+def test_corrupt_cache_entry_is_ignored_reported_and_rebuilt(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    pytensor = pytest.importorskip("pytensor")
+    del pytensor
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    request = ProbeRequest(frameworks=("pytensor",), pythons=(sys.executable,))
+    first = probe(request)
+    ok = [r for r in first.results if r.status is ProbeStatus.OK]
+    assert ok and not ok[0].cached
+    entries = list((tmp_path / "dlselect" / "probes").glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text("{not json", encoding="utf-8")
+    second = probe(request)
+    assert any("ignored a corrupt cache entry" in w for w in second.warnings)
+    assert all(not r.cached for r in second.results if r.status is ProbeStatus.OK)
+    third = probe(request)
+    assert any(r.cached for r in third.results if r.status is ProbeStatus.OK)
+    assert json.loads(entries[0].read_text())["format"] == 1

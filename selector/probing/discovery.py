@@ -97,8 +97,9 @@ def candidate_interpreters(explicit: list[str]) -> list[str]:
     seen: set[str] = set()
     result: list[str] = []
     for path in [*explicit, sys.executable, *configured_pythons(), *sibling_environments()]:
-        # A venv's python is a symlink to the base interpreter; the venv folder is what differs.
-        key = os.path.abspath(path)
+        # A venv's python is a symlink to the base interpreter, so the real file alone does not
+        # identify it; its folder does (bin/python and bin/python3 are the same interpreter).
+        key = os.path.dirname(os.path.abspath(path)) + "\0" + os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             result.append(path)

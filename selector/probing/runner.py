@@ -29,6 +29,9 @@ from selector.probing.models import PROBE_SCHEMA_VERSION, Outcome, ProbeDocument
 
 #: A probe's JSON larger than this is refused unread.
 MAX_OUTPUT_BYTES = 1 << 20
+#: Before each measurement, wait (up to QUIET_MAX_WAIT_S) until the CPU is this idle.
+QUIET_BUSY_SHARE = 0.15
+QUIET_MAX_WAIT_S = 3.0
 EXIT_IMPORT_FAILED = 3
 EXIT_NO_GPU = 4
 
@@ -93,6 +96,7 @@ def run_jobs(jobs: list[Job], *, timeouts: Timeouts | None = None,
         _wait_until_ready(running, timeouts.start_s)
         for run in running:
             if run.outcome is None:
+                wait_for_quiet()
                 reporter.measuring(run.job)
                 _measure(run, timeouts.measure_s)
             assert run.outcome is not None
@@ -114,6 +118,33 @@ def _reaper() -> Iterator[list[_Running]]:
                 with suppress(OSError):
                     os.close(run.ready_fd)
             run.stderr.close()
+
+
+def _cpu_busy(interval_s: float) -> float | None:
+    """Share of CPU time not idle over ``interval_s``, from /proc/stat; None where unreadable."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(interval_s)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return 1.0 - (idle1 - idle0) / total if total > 0 else None
+
+
+def wait_for_quiet(max_wait_s: float = QUIET_MAX_WAIT_S) -> None:
+    """Let the machine settle before a measurement: prepared probes may still be finishing
+    background work (compiler threads, thread pools spinning down)."""
+    deadline = time.monotonic() + max_wait_s
+    while time.monotonic() < deadline:
+        busy = _cpu_busy(0.1)
+        if busy is None or busy < QUIET_BUSY_SHARE:
+            return
 
 
 def _spawn(job: Job, tmp: Path, index: int) -> _Running:

@@ -1,0 +1,172 @@
+"""Live measurements in the ranking: the blending formula by hand, GPU facts, and the real
+probe suite end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selector.engine.measured import PROBE_WEIGHT, gpu_exclusions, measure_speed
+from selector.engine.profile import build_profile
+from selector.engine.recommend import recommend
+from selector.knowledge import load_snapshot
+from selector.probing.models import Device, OpResult, Outcome, ProbeStatus
+from tests.conftest import REPO
+
+
+def op(gflops: float) -> OpResult:
+    return OpResult(device="cpu", dtype="float32", flops=1e9, first_call_s=0.1,
+                    median_s=1 / gflops, iqr_s=0.0, samples=5, inner_loops=1, gflops=gflops,
+                    unstable=False)
+
+
+def outcome(framework: str, gpu: bool = False, **ops: float) -> Outcome:
+    devices = [Device(kind="cpu", name="cpu", threads=2)]
+    if gpu:
+        devices.append(Device(kind="gpu", name="H100", memory_bytes=80 << 30, index=0))
+    return Outcome(framework=framework, version="1", interpreter="/py", status=ProbeStatus.OK,
+                   devices=devices, ops={k: op(v) for k, v in ops.items()})
+
+
+def test_speed_blend_equals_hand_computation() -> None:
+    snap = load_snapshot("current")
+    probes = [outcome("torch", gemm=100.0, conv2d=50.0), outcome("jax", gemm=200.0, conv2d=25.0)]
+    new, measured, warnings = measure_speed(snap, build_profile(task="cnn"), probes)
+    assert warnings == []
+    by = {m.framework: m for m in measured}
+    # cnn uses conv2d and gemm: pytorch ratios (1, 0.5) -> sqrt(0.5); jax (0.5, 1) -> sqrt(0.5).
+    for fid in ("pytorch", "jax"):
+        assert by[fid].ratio == pytest.approx(0.5 ** 0.5, abs=1e-6)
+        probe_value = 1 + 4 * 0.5 ** 0.5
+        knowledge = snap.score(fid, "speed").value
+        expected = (1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * probe_value
+        assert by[fid].value == pytest.approx(expected, abs=1e-6)
+        assert new.score(fid, "speed").value == pytest.approx(expected)
+    # transformer uses gemm only: jax is the fastest.
+    _, measured, _ = measure_speed(snap, build_profile(task="transformer"), probes)
+    assert {m.framework: m.ratio for m in measured} == {"pytorch": 0.5, "jax": 1.0}
+    # Only speed changed.
+    changed = {(a.framework, a.criterion) for a, b in zip(new.scores, snap.scores, strict=True)
+               if a != b}
+    assert changed <= {("pytorch", "speed"), ("jax", "speed")}
+
+
+def test_torch_probe_speaks_for_pytorch_not_lua_torch() -> None:
+    snap = load_snapshot("2017")
+    _, measured, warnings = measure_speed(snap, build_profile(snapshot="2017"),
+                                          [outcome("torch", gemm=1.0),
+                                           outcome("tensorflow", gemm=2.0)])
+    assert measured == []
+    assert "fewer than two frameworks" in warnings[0]
+
+
+def test_failed_probes_are_not_used() -> None:
+    snap = load_snapshot("current")
+    bad = Outcome(framework="jax", status=ProbeStatus.FAILED, reason="crashed (SIGSEGV)")
+    _, measured, warnings = measure_speed(snap, build_profile(), [outcome("torch", gemm=1.0), bad])
+    assert measured == [] and warnings
+
+
+def test_a_framework_blind_to_the_gpu_others_see_is_excluded() -> None:
+    snap = load_snapshot("current")
+    probes = [outcome("torch", gpu=True, gemm=900.0), outcome("tensorflow", gemm=100.0)]
+    excluded, warnings = gpu_exclusions(snap, build_profile(hardware=["gpu"]), probes)
+    assert [e.framework for e in excluded] == ["tensorflow"]
+    assert "sees no GPU on this machine" in excluded[0].reason and "pytorch" in excluded[0].reason
+    rec = recommend(build_profile(hardware=["gpu"]), probes=probes)
+    assert "tensorflow" not in {r.framework for r in rec.ranking}
+    assert excluded[0] in rec.excluded
+    # Nobody sees a GPU: a warning, no exclusion.
+    cpu_only = [outcome("torch", gemm=1.0), outcome("tensorflow", gemm=1.0)]
+    excluded, warnings = gpu_exclusions(snap, build_profile(hardware=["gpu"]), cpu_only)
+    assert excluded == [] and "no probed framework sees a GPU" in warnings[0]
+    # A CPU team does not care.
+    assert gpu_exclusions(snap, build_profile(hardware=["cpu"]), probes) == ([], [])
+
+
+# --- the real probe suite, once for the module --------------------------------------------
+
+
+def dlselect(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run([str(Path(sys.executable).parent / "dlselect"), *args], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def probe_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    cache = tmp_path_factory.mktemp("cache")
+    out = tmp_path_factory.mktemp("out") / "host.json"
+    proc = dlselect("probe", "--format", "json", "--output", str(out), cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    return cache, json.loads(out.read_text())
+
+
+@pytest.mark.slow
+def test_probe_reports_every_framework_ok(probe_run: tuple[Path, dict[str, Any]]) -> None:
+    _, doc = probe_run
+    assert doc["schema_version"] == 1 and doc["tool"] == "dlselect" and doc["host"]["id"]
+    by = {r["framework"]: r for r in doc["results"]}
+    for name in ("torch", "tensorflow", "numba", "jax", "mxnet"):
+        result = by[name]
+        assert result["status"] == "ok", result
+        assert result["ops"]["gemm"]["gflops"] > 0
+        assert result["interpreter"] and result["version"]
+    assert ".venv-mxnet" in by["mxnet"]["interpreter"]
+    assert by["pytensor"]["stands_for"] == "theano"
+    for name in ("caffe", "cntk", "neon"):
+        assert by[name]["status"] == "unavailable"
+        assert "no release installable on this Python" in by[name]["reason"]
+
+
+@pytest.mark.slow
+def test_recommend_probe_shows_which_scores_came_from_probes(
+        probe_run: tuple[Path, dict[str, Any]]) -> None:
+    cache, _ = probe_run
+    proc = dlselect("recommend", "--probe", "--task", "cnn", "--format", "json", cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    measured = {m["framework"]: m for m in doc["measured"]}
+    assert {"pytorch", "tensorflow", "jax"} <= set(measured)
+    for m in measured.values():
+        assert m["criterion"] == "speed" and set(m["ops"]) == {"conv2d", "gemm"}
+        assert 0 < m["ratio"] <= 1
+    table = dlselect("recommend", "--probe", "--task", "cnn", cache=cache)
+    assert "Scores from live probes" in table.stdout
+
+
+@pytest.mark.slow
+def test_probe_results_from_another_machine(probe_run: tuple[Path, dict[str, Any]],
+                                            tmp_path: Path) -> None:
+    cache, doc = probe_run
+    host = tmp_path / "host.json"
+    host.write_text(json.dumps(doc), encoding="utf-8")
+    proc = dlselect("recommend", "--probe-results", str(host), "--format", "json", cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["measured"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"schema_version": 1, "tool": "other"}', "not a dlselect probe-results file"),
+    ('{"schema_version": 9, "tool": "dlselect"}', "schema_version: unsupported 9"),
+    ("not json", "not JSON"),
+    ('{"schema_version": 1, "tool": "dlselect", "host": {}, "budget": "quick", '
+     '"results": [{"framework": "x", "status": "sleeping"}]}', "results[0].status:"),
+])
+def test_bad_probe_results_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    from typer.testing import CliRunner
+
+    from selector.cli.app import app
+
+    path = tmp_path / "host.json"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["recommend", "--probe-results", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dlselect: error: {path}: {message}")
+    assert result.stdout == ""

@@ -1,0 +1,412 @@
+"""The live-probe programs in probes/: their command line, their JSON document, their exit codes.
+
+The real probes run as subprocesses in the interpreter that has the framework: torch,
+tensorflow, jax, numba and pytensor in the interpreter running these tests, mxnet in
+``<repo>/.venv-mxnet/bin/python``. A framework that is genuinely absent skips its test; one
+that is installed must produce a valid document. Speeds are never asserted: only that the
+numbers are finite, positive and consistent with each other.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBES = ROOT / "probes"
+MXNET_PYTHON = ROOT / ".venv-mxnet" / "bin" / "python"
+# Generous: a cold PyTensor compile cache alone takes ~15 s on a 2-core machine.
+TIMEOUT_S = 300
+WAIT_S = 1.0  # how long the handshake test holds a prepared probe before saying go
+
+sys.path.insert(0, str(PROBES))
+import _harness as h  # noqa: E402 - the probes' own stdlib-only module, found beside them
+
+TOP_KEYS = {
+    "schema_version", "probe", "framework", "stands_for", "version", "build", "python",
+    "budget", "device_requested", "devices", "threads", "env", "ops", "unsupported_ops",
+    "op_errors", "elapsed_s",
+}  # fmt: skip
+OP_KEYS = {
+    "device", "dtype", "params", "flops", "first_call_s", "median_s", "iqr_s", "samples",
+    "inner_loops", "gflops", "unstable", "kernel", "note",
+}  # fmt: skip
+# FLOPs of the quick budget, written out independently of the harness's formulas.
+QUICK_FLOPS = {
+    "gemm": 2 * 512**3,
+    "gemm_naive": 2 * 512**3,
+    "conv2d": 2 * 8 * 64 * 64 * 3 * 3 * 56 * 56,
+    "lstm": 32 * 2 * 16 * 4 * 256 * (128 + 256),
+}
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    module: str
+    distributions: tuple[str, ...]
+    python: str
+    ops: tuple[str, ...]  # ops measured on a CPU-only machine
+    unsupported: tuple[str, ...] = ()
+    stands_for: str | None = None
+
+    @property
+    def program(self) -> Path:
+        return PROBES / f"probe_{self.name}.py"
+
+
+STANDARD = ("gemm", "conv2d", "lstm")
+FRAMEWORKS = (
+    Framework("torch", "torch", ("torch",), sys.executable, STANDARD),
+    Framework(
+        "tensorflow",
+        "tensorflow",
+        ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel"),
+        sys.executable,
+        STANDARD,
+    ),
+    Framework("jax", "jax", ("jax",), sys.executable, STANDARD),
+    Framework(
+        "numba", "numba", ("numba",), sys.executable, ("gemm", "gemm_naive"), ("conv2d", "lstm")
+    ),
+    Framework("pytensor", "pytensor", ("pytensor",), sys.executable, STANDARD, stands_for="theano"),
+    Framework("mxnet", "mxnet", ("mxnet", "mxnet-mkl"), str(MXNET_PYTHON), STANDARD),
+)
+BY_NAME = {fw.name: fw for fw in FRAMEWORKS}
+
+# Runs in the framework's interpreter: is the module there, and which version is installed?
+_INSPECT = """
+import importlib.metadata as md, importlib.util, json, sys
+module, dists = sys.argv[1], sys.argv[2:]
+version = None
+for dist in dists:
+    try:
+        version = md.version(dist)
+        break
+    except md.PackageNotFoundError:
+        pass
+print(json.dumps({"present": importlib.util.find_spec(module) is not None, "version": version}))
+"""
+
+
+def installed_version(fw: Framework) -> str:
+    """The framework's installed version, or a pytest skip when it is genuinely absent."""
+    if not Path(fw.python).exists():
+        pytest.skip(f"{fw.name}: no interpreter at {fw.python}")
+    done = subprocess.run(
+        [fw.python, "-c", _INSPECT, fw.module, *fw.distributions],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found = json.loads(done.stdout)
+    if not found["present"]:
+        pytest.skip(f"{fw.name}: not installed in {fw.python}")
+    assert found["version"], f"{fw.module} importable but none of {fw.distributions} installed"
+    return str(found["version"])
+
+
+def run_probe(
+    fw: Framework, *args: str, python: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [python or fw.python, str(fw.program), *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def walk_numbers(value: Any) -> Iterator[float]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        yield float(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from walk_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk_numbers(item)
+
+
+def check_op(name: str, op: dict[str, Any]) -> None:
+    assert set(op) == OP_KEYS, name
+    assert op["device"] == "cpu"
+    assert op["dtype"] == "float32"
+    assert op["flops"] == QUICK_FLOPS[name]
+    for key in ("median_s", "gflops"):
+        assert math.isfinite(op[key]) and op[key] > 0, (name, key, op[key])
+    assert math.isfinite(op["first_call_s"]) and op["first_call_s"] >= 0
+    assert math.isfinite(op["iqr_s"]) and op["iqr_s"] >= 0
+    assert op["samples"] >= 5
+    assert op["inner_loops"] >= 1
+    assert isinstance(op["unstable"], bool)
+    assert op["unstable"] == (op["iqr_s"] / op["median_s"] > 0.10)
+    assert op["gflops"] == pytest.approx(op["flops"] / op["median_s"] / 1e9, rel=1e-9)
+    assert isinstance(op["kernel"], str) and op["kernel"]
+
+
+def check_document(fw: Framework, doc: dict[str, Any], version: str) -> None:
+    assert set(doc) == TOP_KEYS
+    assert doc["schema_version"] == 1
+    assert doc["probe"] == doc["framework"] == fw.name
+    assert doc["stands_for"] == fw.stands_for
+    assert doc["version"] == version
+    assert doc["budget"] == "quick"
+    assert doc["device_requested"] == "cpu"
+    assert set(doc["build"]) == {"cuda", "cudnn", "blas", "other"}
+    assert doc["python"]["executable"] and doc["python"]["version"].count(".") == 2
+    cpus = [d for d in doc["devices"] if d["kind"] == "cpu"]
+    assert len(cpus) == 1 and isinstance(cpus[0]["name"], str) and cpus[0]["threads"] >= 1
+    assert doc["threads"]["cpu_count"] >= 1
+    assert all(isinstance(v, str) for v in doc["env"].values())
+    assert doc["op_errors"] == {}
+    assert sorted(doc["ops"]) == sorted(fw.ops)
+    assert doc["unsupported_ops"] == list(fw.unsupported)
+    for name, op in doc["ops"].items():
+        check_op(name, op)
+    assert all(math.isfinite(x) for x in walk_numbers(doc))
+    assert doc["elapsed_s"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda fw: fw.name)
+def test_probe_quick_document(fw: Framework, tmp_path: Path) -> None:
+    version = installed_version(fw)
+    output = tmp_path / "out.json"
+    # --device cpu: the same ops and assertions on a machine with a GPU.
+    done = run_probe(fw, "--budget", "quick", "--device", "cpu", "--output", str(output))
+    assert done.returncode == 0, done.stderr[-3000:]
+    check_document(fw, json.loads(output.read_text(encoding="utf-8")), version)
+    assert not Path(str(output) + ".tmp").exists()
+
+
+@pytest.mark.slow
+def test_numba_kernels_are_labelled(tmp_path: Path) -> None:
+    fw = BY_NAME["numba"]
+    installed_version(fw)
+    output = tmp_path / "out.json"
+    done = run_probe(fw, "--output", str(output), "--ops", "gemm,gemm_naive,conv2d")
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(output.read_text(encoding="utf-8"))
+    assert doc["ops"]["gemm"]["kernel"] == "np.dot in @njit (calls BLAS)"
+    assert doc["ops"]["gemm_naive"]["kernel"] == "hand-written loop"
+    assert doc["unsupported_ops"] == ["conv2d"]
+
+
+def first_available(*names: str) -> Framework:
+    for name in names:
+        fw = BY_NAME[name]
+        try:
+            installed_version(fw)
+        except pytest.skip.Exception:
+            continue
+        return fw
+    pytest.skip(f"none of {names} installed")
+
+
+@pytest.mark.slow
+def test_ops_subset_runs_only_gemm_and_stdout_is_pure_json() -> None:
+    fw = first_available("torch", "numba", "jax", "pytensor", "tensorflow")
+    done = run_probe(fw, "--device", "cpu", "--ops", "gemm")
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(done.stdout)  # framework chatter must have gone to stderr
+    assert list(doc["ops"]) == ["gemm"]
+    assert doc["unsupported_ops"] == [] and doc["op_errors"] == {}
+
+
+def test_gpu_only_op_on_cpu_is_unsupported() -> None:
+    fw = first_available("torch", "jax")
+    done = run_probe(fw, "--device", "cpu", "--ops", "gemm_fp16")
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(done.stdout)
+    assert doc["ops"] == {} and doc["unsupported_ops"] == ["gemm_fp16"]
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda fw: fw.name)
+@pytest.mark.parametrize(
+    "args",
+    [("--budget", "huge"), ("--ops", "gemm,fft"), ("--device", "tpu"), ("--ready-fd", "x")],
+    ids=["budget", "op", "device", "ready-fd"],
+)
+def test_usage_errors_exit_2(fw: Framework, args: tuple[str, ...]) -> None:
+    # Arguments are checked before the framework is imported: any interpreter will do.
+    done = run_probe(fw, *args, python=sys.executable)
+    assert done.returncode == 2, done.stderr
+    assert "usage:" in done.stderr
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda fw: fw.name)
+def test_import_failure_exits_3_with_one_line(fw: Framework, tmp_path: Path) -> None:
+    fake = tmp_path / fw.module
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('simulated broken install')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = run_probe(fw, "--output", str(tmp_path / "out.json"), python=sys.executable, env=env)
+    assert done.returncode == 3
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"import failed: {fw.module}: ImportError: simulated broken install"
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_gpu_request_without_gpu_exits_4() -> None:
+    fw = BY_NAME["numba"]  # measures the CPU only, so this holds on any machine
+    installed_version(fw)
+    done = run_probe(fw, "--device", "gpu")
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines()[-1] == "device unavailable: numba sees no GPU"
+
+
+@pytest.mark.slow
+def test_ready_fd_handshake(tmp_path: Path) -> None:
+    """Prepare, say ready, wait for go; the wait is left out of elapsed_s."""
+    fw = first_available("torch", "numba", "jax")
+    output = tmp_path / "out.json"
+    ready_r, ready_w = os.pipe()
+    cmd = [fw.python, str(fw.program), "--device", "cpu", "--ops", "gemm", "--output", str(output)]
+    started = time.monotonic()
+    with subprocess.Popen(
+        [*cmd, "--ready-fd", str(ready_w)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(ready_w,),
+    ) as proc:
+        os.close(ready_w)
+        with os.fdopen(ready_r, "rb") as ready:
+            assert ready.readline() == b"ready\n"
+        time.sleep(WAIT_S)
+        assert not output.exists()  # prepared, but waits for the go
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        assert proc.wait(timeout=TIMEOUT_S) == 0
+    wall_s = time.monotonic() - started
+    doc = json.loads(output.read_text(encoding="utf-8"))
+    assert list(doc["ops"]) == ["gemm"]
+    assert doc["elapsed_s"] < wall_s - WAIT_S + 0.1
+
+
+@pytest.mark.slow
+def test_ready_fd_without_go_measures_nothing(tmp_path: Path) -> None:
+    fw = first_available("torch", "numba", "jax")
+    output = tmp_path / "out.json"
+    ready_r, ready_w = os.pipe()
+    cmd = [fw.python, str(fw.program), "--device", "cpu", "--ops", "gemm", "--output", str(output)]
+    with subprocess.Popen(
+        [*cmd, "--ready-fd", str(ready_w)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(ready_w,),
+    ) as proc:
+        os.close(ready_w)
+        with os.fdopen(ready_r, "rb") as ready:
+            assert ready.readline() == b"ready\n"
+        assert proc.stdin is not None
+        proc.stdin.close()  # the runner gave up: no go
+        assert proc.wait(timeout=TIMEOUT_S) == 1
+        assert proc.stderr is not None
+        assert proc.stderr.read().decode().strip().splitlines()[-1] == (
+            "stopped before measuring: stdin closed without 'go'"
+        )
+    assert not output.exists()
+
+
+# --------------------------------------------------------------------------- harness units
+
+
+def test_summarize_median_and_inclusive_iqr() -> None:
+    median, iqr = h.summarize([5.0, 1.0, 3.0, 2.0, 4.0])
+    assert median == 3.0
+    assert iqr == pytest.approx(2.0)  # inclusive quartiles of 1..5 are 2 and 4
+
+
+def test_time_loop_syncs_before_each_clock_read() -> None:
+    events: list[str] = []
+
+    def fn() -> str:
+        events.append("op")
+        return "out"
+
+    def sync(out: object) -> None:
+        events.append(f"sync:{out}")
+
+    h.time_loop(fn, sync, 3)
+    assert events == ["sync:None", "op", "op", "op", "sync:out"]
+
+
+def test_calibrate_grows_loops_until_the_sample_is_long_enough() -> None:
+    calls = 0
+
+    def fn() -> None:
+        nonlocal calls
+        calls += 1
+
+    loops = h.calibrate(fn, lambda _out: None, 0.005)
+    assert loops > 1
+    assert h.time_loop(fn, lambda _out: None, loops) > 0
+
+
+def test_measure_document_fields() -> None:
+    spec = h.OpSpec(
+        fn=lambda: sum(range(100)),
+        flops=1000,
+        dtype="float32",
+        params={"n": 1},
+        kernel="sum",
+        device="cpu",
+    )
+    budget = h.Budget("quick", min_sample_s=0.002, samples=7, gemm_n=4, conv_batch=1)
+    result = h.measure(spec, lambda _out: None, budget)
+    assert set(result) == OP_KEYS
+    assert result["samples"] == 7 and result["inner_loops"] >= 1
+    assert result["gflops"] == pytest.approx(1000 / result["median_s"] / 1e9)
+
+
+def test_flop_formulas() -> None:
+    assert h.gemm_flops(512) == QUICK_FLOPS["gemm"]
+    assert h.conv2d_flops(8) == QUICK_FLOPS["conv2d"]
+    assert h.lstm_flops() == QUICK_FLOPS["lstm"]
+
+
+def test_emit_writes_atomically_and_refuses_nan(tmp_path: Path) -> None:
+    output = tmp_path / "doc.json"
+    args = h.ProbeArgs(h.BUDGETS["quick"], "auto", str(output), None, None, sys.stdout)
+    h.emit({"x": 1.5}, args)
+    assert json.loads(output.read_text(encoding="utf-8")) == {"x": 1.5}
+    assert not (tmp_path / "doc.json.tmp").exists()
+    with pytest.raises(ValueError):
+        h.emit({"x": float("nan")}, args)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast
+
+    tops: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
+def test_probes_import_only_stdlib_and_the_harness() -> None:
+    # Frameworks are imported through h.import_framework, so a failed import exits 3.
+    for fw in FRAMEWORKS:
+        extra = _imported_modules(fw.program) - set(sys.stdlib_module_names) - {"_harness"}
+        assert not extra, (fw.name, extra)
+    assert _imported_modules(PROBES / "_harness.py") <= set(sys.stdlib_module_names)

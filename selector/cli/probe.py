@@ -12,6 +12,7 @@ from selector.errors import DlselectError
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.status import Status
 
     from selector.probing.models import Outcome, ProbeReport
     from selector.probing.runner import Job
@@ -21,16 +22,34 @@ DEVICES = ("auto", "cpu", "gpu")
 
 
 class ConsoleReporter:
-    """One line per event on stderr, so stdout stays the result."""
+    """Progress on stderr, so stdout stays the result: a live status line on a terminal, and
+    one line per finished framework everywhere."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.status: Status | None = None
+        self.importing: list[str] = []
+
+    def _show(self, text: str) -> None:
+        if not self.console.is_terminal:
+            return
+        if self.status is None:
+            self.status = self.console.status(text)
+            self.status.start()
+        else:
+            self.status.update(text)
 
     def started(self, job: Job) -> None:
-        self.console.print(f"[dim]importing {job.framework} ({job.interpreter})[/dim]")
+        self.importing.append(job.framework)
+        self._show(f"importing {', '.join(self.importing)} side by side ...")
 
     def measuring(self, job: Job) -> None:
-        self.console.print(f"measuring {job.framework} ...")
+        self._show(f"measuring {job.framework} alone ({job.interpreter}) ...")
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
 
     def finished(self, job: Job, outcome: Outcome) -> None:
         if outcome.status == "ok":
@@ -67,9 +86,13 @@ def probe_command(
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
     stderr = Console(stderr=True)
-    report = probe(ProbeRequest(frameworks=tuple(framework), pythons=tuple(python),
-                                budget=budget, device=device, refresh=refresh),
-                   reporter=ConsoleReporter(stderr))
+    reporter = ConsoleReporter(stderr)
+    try:
+        report = probe(ProbeRequest(frameworks=tuple(framework), pythons=tuple(python),
+                                    budget=budget, device=device, refresh=refresh),
+                       reporter=reporter)
+    finally:
+        reporter.close()
     for warning in report.warnings:
         stderr.print(f"[yellow]Warning: {warning}[/yellow]")
     if fmt == "json":
@@ -79,7 +102,9 @@ def probe_command(
 
 
 def probe_table(report: ProbeReport) -> RenderableType:
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     host = report.host
     table = Table(title=f"Probes on {host.get('cpu_model')} ({host.get('cpu_count')} threads), "
@@ -87,16 +112,26 @@ def probe_table(report: ProbeReport) -> RenderableType:
     for column in ("Framework", "Version", "Status", "GEMM GFLOP/s", "conv2d GFLOP/s",
                    "LSTM GFLOP/s", "Notes"):
         table.add_column(column, justify="right" if "GFLOP" in column else "left")
+    reasons: list[Text] = []
     for res in report.results:
         def figure(op: str, res: Outcome = res) -> str:
             o = res.ops.get(op)
             if o is None:
                 return "-"
             return f"{o.gflops:.1f}" + (" ~" if o.unstable else "")
-        notes = res.reason or ("cached" if res.cached else "")
+        notes = []
         if res.stands_for:
-            notes = f"stands for {res.stands_for}" + (f"; {notes}" if notes else "")
+            notes.append(f"for {res.stands_for}")
+        if res.cached:
+            notes.append("cached")
+        if res.reason:
+            reasons.append(Text(f"  {res.framework}: {res.reason}"))
+            notes.append(f"note {len(reasons)}")
         table.add_row(res.framework, res.version or "-", str(res.status), figure("gemm"),
-                      figure("conv2d"), figure("lstm"), notes)
-    table.caption = "~ unstable: interquartile range above 10% of the median"
-    return table
+                      figure("conv2d"), figure("lstm"), ", ".join(notes))
+    parts: list[RenderableType] = [
+        table, Text("~ unstable: interquartile range above 10% of the median", style="dim")]
+    if reasons:
+        parts.append(Text("Notes:", style="bold"))
+        parts.extend(Text(f"  {i}.{r.plain[1:]}") for i, r in enumerate(reasons, start=1))
+    return Group(*parts)

@@ -80,8 +80,11 @@ def run_live_probes(python: list[str], budget: str) -> list[Outcome]:
 
     if budget not in BUDGETS:
         raise DlselectError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
-    report = probe(ProbeRequest(pythons=tuple(python), budget=budget),
-                   reporter=ConsoleReporter(Console(stderr=True)))
+    reporter = ConsoleReporter(Console(stderr=True))
+    try:
+        report = probe(ProbeRequest(pythons=tuple(python), budget=budget), reporter=reporter)
+    finally:
+        reporter.close()
     for warning in report.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return report.results

@@ -1,0 +1,159 @@
+"""The GPU code paths of the probes, on a machine without a GPU.
+
+What the real frameworks can do on the CPU (half-precision GEMMs, the builders for the GPU-only
+operations) runs with the real framework. What needs a GPU (CUDA placement, synchronisation,
+device memory) runs against a small stand-in of ``torch``: a fake is for what the real thing
+cannot do on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def probes() -> Iterator[Any]:
+    sys.path.insert(0, str(REPO / "probes"))
+    try:
+        yield SimpleNamespace(h=importlib.import_module("_harness"),
+                              torch=importlib.import_module("probe_torch"),
+                              jax=importlib.import_module("probe_jax"),
+                              tf=importlib.import_module("probe_tensorflow"))
+    finally:
+        sys.path.remove(str(REPO / "probes"))
+
+
+def test_the_clock_is_read_only_after_a_sync(probes: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = probes.h
+    events: list[str] = []
+
+    def perf_counter() -> float:
+        # Simulated time: each operation takes 10 ms.
+        events.append("clock")
+        return events.count("op") * 0.01
+
+    monkeypatch.setattr(h.time, "perf_counter", perf_counter)
+    spec = h.OpSpec(fn=lambda: events.append("op"), flops=10, dtype="float32", params={},
+                    kernel="k", device="gpu")
+    result = h.measure(spec, lambda _out: events.append("sync"), h.BUDGETS["quick"])
+    assert result["samples"] == h.BUDGETS["quick"].samples
+    for i, event in enumerate(events):
+        if event == "clock":
+            assert events[i - 1] == "sync", events[max(0, i - 3):i + 1]
+    # Between the last op of a sample and the clock that ends it there is always a sync.
+    pending_op = False
+    for event in events:
+        if event == "op":
+            pending_op = True
+        elif event == "sync":
+            pending_op = False
+        else:
+            assert not pending_op, "the clock was read while an op might still be running"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_gemm_builders_run_in_real_frameworks(probes: Any, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    tf = pytest.importorskip("tensorflow")
+    specs = [
+        probes.torch._gemm(torch, torch.device("cpu"), "cpu", 32, dtype),
+        probes.jax._gemm(jax, jax.devices("cpu")[0], "cpu", 32, dtype),
+        probes.tf._gemm(tf, "/CPU:0", "cpu", 32, dtype),
+    ]
+    for spec in specs:
+        assert spec.dtype == dtype and spec.flops == 2 * 32 ** 3
+        out = spec.fn()
+        assert out is not None
+    assert str(specs[0].fn().dtype) == f"torch.{dtype}"
+    assert str(specs[1].fn().dtype) == dtype
+
+
+def test_gpu_builders_include_half_precision_gemms(probes: Any) -> None:
+    torch = pytest.importorskip("torch")
+    h = probes.h
+    cpu = probes.torch._builders(torch, "cpu", h.BUDGETS["quick"])
+    assert "gemm_fp16" not in cpu and "gemm_bf16" not in cpu
+    fake = fake_torch()
+    gpu = probes.torch._builders(fake, "gpu", h.BUDGETS["quick"])
+    assert {"gemm", "gemm_fp16", "gemm_bf16", "conv2d", "lstm"} <= set(gpu)
+    spec = gpu["gemm_bf16"]()
+    assert spec.device == "gpu" and spec.dtype == "bfloat16"
+    assert fake.allocations and all(d == ("cuda", 0) for d in fake.allocations)
+    assert fake.casts[-1] == "bfloat16"
+    assert "TF32" in gpu["gemm"]().note
+
+
+def test_gpu_sync_waits_for_cuda_and_cpu_sync_does_not(probes: Any) -> None:
+    fake = fake_torch()
+    probes.torch._sync(fake, "gpu")(None)
+    assert fake.synchronized == 1
+    probes.torch._sync(fake, "cpu")(None)
+    assert fake.synchronized == 1
+
+
+def test_gpu_devices_report_name_and_memory(probes: Any) -> None:
+    devices = probes.torch._devices(fake_torch())
+    gpus = [d for d in devices if d["kind"] == "gpu"]
+    assert gpus == [{"kind": "gpu", "index": 0, "name": "NVIDIA H100 80GB HBM3",
+                     "memory_bytes": 85_000_000_000}]
+
+
+def test_jax_ops_block_until_ready(probes: Any) -> None:
+    calls: list[str] = []
+    fake_jax = SimpleNamespace(block_until_ready=lambda out: calls.append("block") or out)
+    assert probes.jax._blocking(fake_jax, lambda x: x + 1, 1) == 2
+    assert calls == ["block"]
+
+
+def fake_torch() -> Any:
+    """Just enough of ``torch`` with one CUDA device for the probe's GPU paths."""
+    fake = ModuleType("fake_torch")
+    fake.allocations = []  # type: ignore[attr-defined]
+    fake.casts = []  # type: ignore[attr-defined]
+    fake.synchronized = 0  # type: ignore[attr-defined]
+
+    class Tensor:
+        def to(self, dtype: str) -> Tensor:
+            fake.casts.append(dtype)  # type: ignore[attr-defined]
+            return self
+
+    def randn(*shape: int, device: tuple[str, int]) -> Tensor:
+        fake.allocations.append(device)  # type: ignore[attr-defined]
+        return Tensor()
+
+    def synchronize() -> None:
+        fake.synchronized += 1  # type: ignore[attr-defined]
+
+    class LSTM:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def to(self, device: object) -> LSTM:
+            return self
+
+        def requires_grad_(self, flag: bool) -> LSTM:
+            return self
+
+    fake.device = lambda kind, index=0: (kind, index)  # type: ignore[attr-defined]
+    fake.randn = randn  # type: ignore[attr-defined]
+    fake.matmul = lambda a, b: a  # type: ignore[attr-defined]
+    fake.float32, fake.float16, fake.bfloat16 = "float32", "float16", "bfloat16"  # type: ignore[attr-defined]
+    fake.nn = SimpleNamespace(LSTM=LSTM,  # type: ignore[attr-defined]
+                              functional=SimpleNamespace(conv2d=lambda *a, **k: None))
+    fake.backends = SimpleNamespace(  # type: ignore[attr-defined]
+        cuda=SimpleNamespace(matmul=SimpleNamespace(allow_tf32=False)),
+        cudnn=SimpleNamespace(benchmark=False))
+    fake.cuda = SimpleNamespace(  # type: ignore[attr-defined]
+        synchronize=synchronize, is_available=lambda: True, device_count=lambda: 1,
+        get_device_properties=lambda i: SimpleNamespace(name="NVIDIA H100 80GB HBM3",
+                                                        total_memory=85_000_000_000))
+    return fake

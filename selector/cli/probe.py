@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from selector.probing.models import Outcome, ProbeReport
     from selector.probing.runner import Job
 
-BUDGETS = ("quick", "full")
+from selector.cli.recommend import BUDGETS
+
 DEVICES = ("auto", "cpu", "gpu")
 
 

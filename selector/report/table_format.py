@@ -6,6 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from selector.engine.explain import margin_sentence
 from selector.models import Recommendation
 
 TOP_CONTRIBUTIONS = 3
@@ -29,6 +30,9 @@ class TableFormatter:
             style = "bold green" if entry.rank == 1 else ""
             table.add_row(str(entry.rank), entry.name, f"{entry.score:.3f}", shown, style=style)
         parts: list[RenderableType] = [table]
+        why = margin_sentence(rec)
+        if why:
+            parts.append(Text(f"Why: {why} (weight x score, winner minus runner-up)"))
         weights = ", ".join(f"{c} {w:.3f}" for c, w in rec.weights.items() if w > 0)
         parts.append(Text(f"Weights: {weights}"))
         if rec.excluded:

@@ -1,0 +1,256 @@
+"""The ``dlselect`` wizard: questions for people, answers saved for pipelines.
+
+Every question is also a flag of ``recommend``; the answers become an ``Answers`` object that
+goes down the same path as ``recommend --answers`` (``recommend_from_answers``), so a saved and
+replayed session produces the same JSON.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import typer
+
+from selector.errors import DlselectError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from selector.answers import Answers
+    from selector.models import Snapshot
+
+T = TypeVar("T")
+NO_TERMINAL = ("the wizard needs a terminal; give the answers as flags (dlselect recommend "
+               "--help) or replay saved ones (dlselect recommend --answers FILE)")
+#: Priority adjustments a person types instead of numbers.
+STEPS = {"++": 4.0, "+": 2.0, "-": 0.5, "--": 0.25, "0": 0.0}
+_ADJUST = re.compile(r"^([a-z0-9_]+)(\+\+|\+|--|-|0)$")
+
+
+class Asker:
+    """Asks, validates, and asks again until the answer is good."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def ask(self, question: str, parse: Callable[[str], T], default: str) -> T:
+        hint = f" [dim]({default})[/dim]" if default else ""
+        while True:
+            raw = self.console.input(f"[bold]{question}[/bold]{hint}: ").strip()
+            try:
+                return parse(raw or default)
+            except (DlselectError, ValueError) as exc:
+                message = exc.message if isinstance(exc, DlselectError) else str(exc)
+                self.console.print(f"[red]  {message}; please try again[/red]")
+
+    def confirm(self, question: str, default: bool) -> bool:
+        def parse(text: str) -> bool:
+            if text.lower() in ("y", "yes"):
+                return True
+            if text.lower() in ("n", "no"):
+                return False
+            raise ValueError(f"answer y or n, not {text!r}")
+
+        return self.ask(question, parse, "y" if default else "n")
+
+
+def wizard_command(
+    answers_file: Path | None = typer.Option(
+        None, "--answers", help="Start from saved answers (as defaults on a terminal; replayed "
+        "as they are without one)."),
+    script: bool = typer.Option(False, "--script", help="Read the answers line by line from "
+                                "standard input even when it is not a terminal."),
+) -> None:
+    """Answer a few questions and get a ranked, explained recommendation."""
+    from selector.answers import Answers, load_answers
+
+    start = load_answers(answers_file) if answers_file else Answers()
+    if not (script or sys.stdin.isatty()):
+        if answers_file is None:
+            raise DlselectError(NO_TERMINAL)
+        from selector.cli.recommend import recommend_from_answers, render
+
+        render(recommend_from_answers(start), "table", None)
+        return
+    run_wizard(start)
+
+
+def run_wizard(start: Answers) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    try:
+        _session(Asker(console), console, start)
+    except KeyboardInterrupt:
+        console.print()
+        raise DlselectError("cancelled; nothing was saved") from None
+    except EOFError:
+        console.print()
+        raise DlselectError("end of input before the last question; nothing was saved") from None
+
+
+def _session(ask: Asker, console: Console, start: Answers) -> None:
+    from selector.answers import Answers
+    from selector.cli.common import write_atomic
+    from selector.cli.recommend import recommend_from_answers
+    from selector.engine.profile import build_profile, supported_deployment, supported_hardware
+    from selector.engine.weights import raw_weights
+    from selector.knowledge import builtin_ids, list_snapshots, load_snapshot
+    from selector.vocab import DEFAULT_SNAPSHOT, Status
+
+    console.print("[bold]dlselect[/bold]: which deep-learning framework should your team use? "
+                  "Press Enter to take the default shown in brackets.\n")
+    infos = {i.id: i for i in list_snapshots()}
+    listing = ", ".join(f"{i.id} (as of {i.as_of})" for i in infos.values())
+
+    def snapshot_id(text: str) -> str:
+        if text not in builtin_ids():
+            raise DlselectError(f"unknown snapshot {text!r}; choose one of: {', '.join(infos)}")
+        return text
+
+    sid = ask.ask(f"Knowledge snapshot: {listing}", snapshot_id,
+                  start.snapshot or DEFAULT_SNAPSHOT)
+    snap = load_snapshot(sid)
+
+    def languages(text: str) -> list[str]:
+        items = _items(text)
+        build_profile(languages=items, snapshot=sid)  # validates each
+        return items
+
+    langs = ask.ask("Languages your team uses, comma-separated (blank: any)", languages,
+                    ", ".join(start.languages or []))
+
+    tasks = [t.value for t in snap.emphasis.task]
+    task: str | None = None
+    if tasks:
+        def task_choice(text: str) -> str | None:
+            if text == "none":
+                return None
+            if text not in tasks:
+                raise DlselectError(f"unknown task {text!r}; choose one of: "
+                                    f"{', '.join(tasks)}, none")
+            return text
+
+        task = ask.ask(f"Main task: {', '.join(tasks)} or none", task_choice,
+                       start.task or "none")
+
+    hardware = _ask_hardware(ask, console, snap, [h.value for h in supported_hardware(snap)],
+                             start.hardware)
+    targets = [d.value for d in supported_deployment(snap)]
+    deployment: list[str] = []
+    if targets:
+        def deployment_list(text: str) -> list[str]:
+            items = _items(text)
+            bad = [t for t in items if t not in targets]
+            if bad:
+                raise DlselectError(f"unknown deployment target {bad[0]!r}; choose from: "
+                                    f"{', '.join(targets)}")
+            return items
+
+        deployment = ask.ask(f"Where models must run: {', '.join(targets)} "
+                             "(comma-separated; blank: no constraint)", deployment_list,
+                             ", ".join(start.deployment or []))
+
+    profile = build_profile(languages=langs, task=task, hardware=hardware, deployment=deployment,
+                            snapshot=sid)
+    weights = _ask_priorities(ask, console, snap, raw_weights(snap, profile), start.weights)
+
+    allow_retired = False
+    if any(f.status is Status.RETIRED for f in snap.frameworks):
+        allow_retired = ask.confirm("Rank retired frameworks too (they are excluded otherwise)?",
+                                    bool(start.allow_retired))
+    probe = _ask_probe(ask, console, start.probe)
+    answers = Answers(snapshot=sid, languages=langs or None, task=task, hardware=hardware or None,
+                      deployment=deployment or None, weights=weights or None,
+                      method=start.method, allow_retired=allow_retired, probe=probe,
+                      budget=start.budget, pythons=start.pythons)
+    console.print()
+    rec = recommend_from_answers(answers)
+    from selector.report.table_format import TableFormatter
+
+    console.print(TableFormatter().render(rec))
+    console.print()
+    if ask.confirm("Save these answers as a profile file?", False):
+        path = ask.ask("File", Path, "dlselect-answers.toml")
+        from selector.answers import to_toml
+
+        write_atomic(path, to_toml(answers))
+        console.print(f"Saved. Replay: dlselect recommend --answers {path}")
+    if ask.confirm("Save the report as JSON?", False):
+        path = ask.ask("File", Path, "dlselect-report.json")
+        write_atomic(path, rec.model_dump_json(indent=2) + "\n")
+        console.print(f"Saved {path}.")
+
+
+def _ask_hardware(ask: Asker, console: Console, snap: Snapshot, kinds: list[str],
+                  start: list[str] | None) -> list[str]:
+    if not kinds:
+        return []
+    from selector.hardware import detect
+
+    found = detect()
+    gpus = ", ".join(found.gpus) if found.gpus else "no NVIDIA GPU"
+    console.print(f"[dim]This machine: {found.cpu_model}, {found.cpu_count} threads; "
+                  f"{gpus} ({found.source}).[/dim]")
+    default = start or [k for k in found.suggestion() if k in kinds]
+
+    def hardware_list(text: str) -> list[str]:
+        items = _items(text)
+        bad = [h for h in items if h not in kinds]
+        if bad:
+            raise DlselectError(f"unknown hardware {bad[0]!r}; choose from: {', '.join(kinds)}")
+        return items
+
+    return ask.ask(f"Hardware you will train on: {', '.join(kinds)} (comma-separated)",
+                   hardware_list, ", ".join(default))
+
+
+def _ask_priorities(ask: Asker, console: Console, snap: Snapshot, raw: dict[str, float],
+                    start: dict[str, float] | None) -> dict[str, float]:
+    """Raise or lower criteria without arithmetic: ``speed+`` doubles, ``keras-`` halves."""
+    weights = {**raw, **(start or {})}
+    total = sum(weights.values()) or 1.0
+    shares = ", ".join(f"{c} {w / total:.0%}" for c, w in weights.items())
+    console.print(f"[dim]Priorities now: {shares}.[/dim]")
+
+    def adjust(text: str) -> dict[str, float]:
+        changed: dict[str, float] = {}
+        for token in text.split():
+            match = _ADJUST.match(token)
+            if not match or match.group(1) not in weights:
+                raise DlselectError(f"cannot read {token!r}: write a criterion ({', '.join(raw)}) "
+                                    "followed by ++, +, -, -- or 0")
+            name, step = match.groups()
+            changed[name] = changed.get(name, weights[name]) * STEPS[step]
+        if changed and not any({**weights, **changed}.values()):
+            raise DlselectError("that would switch every criterion off")
+        return changed
+
+    changes = ask.ask("Adjust priorities, e.g. `speed+ keras-` (+ doubles, - halves, "
+                      "++ and -- by four, 0 ignores; blank keeps them)", adjust, "")
+    result = {**(start or {}), **changes}
+    return {c: round(w, 6) for c, w in result.items()}
+
+
+def _ask_probe(ask: Asker, console: Console, start: bool | None) -> bool:
+    from selector.probing.catalog import SPECS
+    from selector.probing.discovery import candidate_interpreters, inspect
+
+    found = []
+    for interp in (inspect(p) for p in candidate_interpreters([])):
+        found += [f"{s.framework} {interp.found[s.module]}" for s in SPECS
+                  if s.module in interp.found]
+    if not found:
+        console.print("[dim]No framework to probe was found on this machine.[/dim]")
+        return False
+    console.print(f"[dim]Frameworks found here: {', '.join(found)}.[/dim]")
+    return ask.confirm("Measure them now with quick live probes (seconds each)?",
+                       True if start is None else start)
+
+
+def _items(text: str) -> list[str]:
+    return [t.strip().lower() for t in text.replace(",", " ").split() if t.strip()]

@@ -1,0 +1,186 @@
+"""The wizard: scripted sessions for every path, replay parity, and a real terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from typer.testing import CliRunner
+
+from selector.cli.app import app
+from tests.conftest import REPO
+
+runner = CliRunner()
+
+
+def session(lines: list[str], *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["wizard", "--script", *args], input="\n".join(lines) + "\n")
+    return result.exit_code, result.stdout, result.stderr
+
+
+# snapshot, languages, task, hardware, deployment, priorities, retired?, probe?, save?, report?
+ANSWERED = ["current", "python, cpp", "transformer", "gpu, multi-gpu", "server",
+            "speed++ keras0", "y", "n", "n", "n"]
+
+
+def test_every_question_answered() -> None:
+    code, out, err = session(ANSWERED)
+    assert code == 0, err
+    assert "Knowledge snapshot" in out and "Languages your team uses" in out
+    assert "Main task" in out and "Hardware you will train on" in out
+    assert "Where models must run" in out and "Adjust priorities" in out
+    assert "Rank retired frameworks too" in out
+    assert "Rank" in out and "Why:" in out
+    # Retired frameworks were allowed, so none is excluded for being retired.
+    assert "retired (status as of" not in out
+
+
+def test_all_defaults_runs_the_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    code, out, err = session([""] * 10)
+    assert code == 0, err
+    assert "Frameworks found here:" in out and "torch" in out
+    assert "Scores from live probes" in out
+    assert "retired (status as of" in out  # excluded by default
+
+
+def test_a_bad_answer_is_explained_and_asked_again() -> None:
+    lines = ["2018", "2017", "klingon", "python", "gan", "cnn", "fpga", "gpu",
+             "speed+++", "speed+", "n", "n", "n"]
+    code, out, err = session(lines)
+    assert code == 0, err
+    assert "unknown snapshot '2018'; choose one of: 2017, current; please try again" in out
+    assert "unknown language 'klingon'" in out and "please try again" in out
+    assert "unknown task 'gan'; choose one of: cnn, rnn, none" in out
+    assert "unknown hardware 'fpga'; choose from: cpu, gpu, multi-gpu" in out
+    assert "cannot read 'speed+++'" in out
+    assert "TensorFlow" in out  # the 2017 verdict for a Python CNN team
+
+
+def test_2017_asks_only_what_it_can_use() -> None:
+    code, out, _ = session(["2017", "", "", "", "", "n", "n", "n"])
+    assert code == 0
+    assert "Where models must run" not in out  # 2017 knows no deployment targets
+    assert "Rank retired frameworks" not in out  # and no retired frameworks
+    assert "transformer" not in out.split("Main task")[1].splitlines()[0]
+
+
+def test_end_of_input_leaves_cleanly() -> None:
+    code, out, err = session(["current", "python"])
+    assert code == 2
+    assert "dlselect: error: end of input before the last question; nothing was saved" in err
+    assert "Traceback" not in out + err
+
+
+def test_saved_answers_replay_to_the_same_json(tmp_path: Path) -> None:
+    answers, report = tmp_path / "a.toml", tmp_path / "r.json"
+    lines = ANSWERED[:-2] + ["y", str(answers), "y", str(report)]
+    code, _, err = session(lines)
+    assert code == 0, err
+    replay = runner.invoke(app, ["recommend", "--answers", str(answers), "--format", "json"])
+    assert replay.exit_code == 0, replay.stderr
+    assert json.loads(replay.stdout) == json.loads(report.read_text())
+
+
+def test_flags_override_the_answers_file(tmp_path: Path) -> None:
+    answers = tmp_path / "a.toml"
+    answers.write_text('schema_version = 1\nsnapshot = "2017"\nlanguages = ["python"]\n'
+                       'task = "rnn"\n\n[weights]\nspeed = 2.0\n', encoding="utf-8")
+    result = runner.invoke(app, ["recommend", "--answers", str(answers), "--task", "cnn",
+                                 "--weight", "keras=0", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    profile = json.loads(result.stdout)["profile"]
+    assert profile["task"] == "cnn" and profile["snapshot"] == "2017"
+    assert profile["weights"] == {"speed": 2.0, "keras": 0.0}
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("schema_version = 2\n", "schema_version: unsupported 2"),
+    ("schema_version = 1\ncolour = 'blue'\n", "colour: Extra inputs are not permitted"),
+    ("schema_version = 1\nlanguages = 'python'\n", "languages: Input should be a valid list"),
+    ("schema_version = 1\nlanguages = [\n", "not valid TOML"),
+])
+def test_malformed_answers_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["recommend", "--answers", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dlselect: error: {path}: {message}")
+
+
+def test_without_a_terminal_it_says_how_and_exits_2(tmp_path: Path) -> None:
+    for args in ([], ["wizard"]):
+        result = runner.invoke(app, args, input="")
+        assert result.exit_code == 2
+        assert "the wizard needs a terminal" in result.stderr
+        assert "dlselect recommend --answers FILE" in result.stderr
+
+
+def test_without_a_terminal_an_answers_file_is_enough(tmp_path: Path) -> None:
+    answers = tmp_path / "a.toml"
+    answers.write_text('schema_version = 1\nsnapshot = "2017"\nlanguages = ["lua"]\n',
+                       encoding="utf-8")
+    result = runner.invoke(app, ["wizard", "--answers", str(answers)], input="")
+    assert result.exit_code == 0, result.stderr
+    assert "Torch7" in result.stdout
+
+
+def spawn() -> pexpect.spawn:
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "50"}
+    child = pexpect.spawn(str(Path(sys.executable).parent / "dlselect"), cwd=str(REPO),
+                          env=env, encoding="utf-8", timeout=120, dimensions=(50, 120))
+    return child
+
+
+@pytest.mark.slow
+def test_a_whole_session_in_a_real_terminal() -> None:
+    child = spawn()
+    try:
+        child.expect("Knowledge snapshot")
+        child.sendline("")
+        child.expect("Languages your team uses")
+        child.sendline("klingon")
+        child.expect("unknown language 'klingon'")
+        child.expect("Languages your team uses")
+        child.sendline("python")
+        child.expect("Main task")
+        child.sendline("cnn")
+        child.expect("Hardware you will train on")
+        child.sendline("")
+        child.expect("Where models must run")
+        child.sendline("")
+        child.expect("Adjust priorities")
+        child.sendline("")
+        child.expect("Rank retired frameworks")
+        child.sendline("")
+        child.expect("Measure them now")
+        child.sendline("n")
+        child.expect("Why: ")
+        child.expect("Save these answers")
+        verdict = child.before
+        assert "PyTorch" in verdict and "TensorFlow" in verdict and "Excluded" in verdict
+        child.sendline("n")
+        child.expect("Save the report as JSON")
+        child.sendline("n")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
+    child = spawn()
+    try:
+        child.expect("Knowledge snapshot")
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+        assert "cancelled; nothing was saved" in child.before
+        assert "Traceback" not in child.before
+    finally:
+        child.close()
+    assert child.exitstatus == 2

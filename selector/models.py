@@ -185,6 +185,7 @@ class SnapshotRef(Frozen):
     as_of: date
     #: The overlay applied on top of the snapshot, if any.
     overlay: str | None = None
+    scale: Scale = Scale(min=1, max=5)
 
 
 class Override(Frozen):
@@ -197,6 +198,25 @@ class Override(Frozen):
     source: str
 
 
+class Evidence(Frozen):
+    """One score used in the ranking and where it came from."""
+
+    value: float
+    source: str
+    as_of: date
+    rationale: str
+    #: knowledge (the snapshot), overlay (a team's file) or probe (blended with a measurement)
+    origin: Literal["knowledge", "overlay", "probe"]
+
+
+class SourceRef(Frozen):
+    title: str
+    author: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    published: date | None = None
+
+
 class Ranked(Frozen):
     framework: str
     name: str
@@ -204,6 +224,9 @@ class Ranked(Frozen):
     score: float
     #: criterion -> weight x score rescaled to [0, 1]; they add up to the weighted-sum score.
     contributions: dict[str, float]
+    status: Status = Status.ACTIVE
+    #: criterion -> the score used, its source, date and origin
+    evidence: dict[str, Evidence] = {}
 
 
 class Exclusion(Frozen):
@@ -241,4 +264,6 @@ class Recommendation(Frozen):
     overrides: list[Override] = []
     #: Scores that came from live probes, blended with the knowledge base.
     measured: list[Measurement] = []
+    #: source id -> the document, for every source cited in ``ranking[].evidence``
+    sources: dict[str, SourceRef] = {}
     warnings: list[str] = []

@@ -77,6 +77,7 @@ class Status(StrEnum):
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
 def allowed(enum: type[Enum]) -> str:

@@ -12,7 +12,13 @@ import typer
 
 from selector import __version__
 from selector.cli.common import report_error
-from selector.cli.kb import kb_app, list_command, show_command, validate_command
+from selector.cli.kb import (
+    kb_app,
+    list_command,
+    schema_command,
+    show_command,
+    validate_command,
+)
 from selector.cli.probe import probe_command
 from selector.cli.recommend import recommend_command
 from selector.cli.wizard import wizard_command
@@ -79,6 +85,7 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
 app.command("recommend")(_user_errors(recommend_command))
 app.command("probe")(_user_errors(probe_command))
 app.command("wizard")(_user_errors(wizard_command))
+app.command("schema")(_user_errors(schema_command))
 kb_app.command("list")(_user_errors(list_command))
 kb_app.command("show")(_user_errors(show_command))
 kb_app.command("validate")(_user_errors(validate_command))

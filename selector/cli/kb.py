@@ -131,3 +131,16 @@ def _format(fmt: str) -> str:
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
     return fmt
+
+
+def schema_command(
+    what: str = typer.Argument("recommendation", help="recommendation (recommend --format "
+                               "json), probe (probe --format json) or snapshot (kb show "
+                               "--format json)."),
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a JSON output."""
+    from selector.schema import names, schema_for
+
+    if what not in names():
+        raise DlselectError(f"unknown schema {what!r}; allowed: {', '.join(names())}")
+    emit(json.dumps(schema_for(what), indent=2) + "\n", output=None, plain=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from selector.engine.constraints import split
 from selector.engine.matrix import build_matrix
@@ -12,6 +13,7 @@ from selector.engine.ranking import rank
 from selector.engine.weights import derive_weights
 from selector.errors import RankingError
 from selector.models import (
+    Evidence,
     Exclusion,
     Measurement,
     Override,
@@ -20,6 +22,7 @@ from selector.models import (
     Recommendation,
     Snapshot,
     SnapshotRef,
+    SourceRef,
 )
 from selector.probing.models import Outcome
 
@@ -57,6 +60,7 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
                            tip="relax --language, --hardware or --deployment")
     matrix = build_matrix(snapshot, kept, weights)
     result = rank(matrix, profile.method)
+    probed = {(m.framework, m.criterion) for m in measured}
     ranking = [
         Ranked(
             framework=kept[i].id,
@@ -65,16 +69,19 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
             score=round(float(result.scores[i]), DIGITS),
             contributions={c: round(float(v), DIGITS)
                            for c, v in zip(matrix.criteria, result.contributions[i], strict=True)},
+            status=kept[i].status,
+            evidence=evidence(snapshot, kept[i].id, probed),
         )
         for position, i in enumerate(result.order, start=1)
     ]
+    cited = {e.source for r in ranking for e in r.evidence.values()}
     overrides = [Override(framework=s.framework, criterion=s.criterion, value=s.value,
                           base_value=s.replaces if s.replaces is not None else s.value,
                           source=s.source)
                  for s in snapshot.scores if s.overlay is not None]
     return Recommendation(
         snapshot=SnapshotRef(id=snapshot.id, title=snapshot.title, as_of=snapshot.as_of,
-                             overlay=snapshot.overlay),
+                             overlay=snapshot.overlay, scale=snapshot.scale),
         overrides=overrides,
         profile=profile,
         method=profile.method,
@@ -82,5 +89,23 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         ranking=ranking,
         excluded=excluded,
         measured=[m for m in measured if m.framework in {f.id for f in kept}],
+        sources={s.id: SourceRef(title=s.title, author=s.author, publisher=s.publisher,
+                                 url=s.url, published=s.published)
+                 for s in snapshot.sources if s.id in cited},
         warnings=warnings,
     )
+
+
+def evidence(snapshot: Snapshot, framework: str,
+             probed: set[tuple[str, str]]) -> dict[str, Evidence]:
+    result = {}
+    for score in (s for s in snapshot.scores if s.framework == framework):
+        origin: Literal["knowledge", "overlay", "probe"] = "knowledge"
+        if (framework, score.criterion) in probed:
+            origin = "probe"
+        elif score.overlay is not None:
+            origin = "overlay"
+        result[score.criterion] = Evidence(value=round(score.value, DIGITS), source=score.source,
+                                           as_of=score.as_of, rationale=score.rationale,
+                                           origin=origin)
+    return result

@@ -1,0 +1,182 @@
+"""Markdown: an Architecture Decision Record in the MADR 4.0 layout, for architecture reviews.
+
+It must read well to a reviewer who never ran dlselect: every number says what it is, every
+score names its source and date.
+"""
+
+from __future__ import annotations
+
+from selector.engine.explain import winning_margin
+from selector.models import Evidence, Ranked, Recommendation
+
+#: A score at or above this share of the scale is a pro, at or below the other a con.
+GOOD_SHARE = 0.75
+BAD_SHARE = 0.25
+
+
+class MarkdownFormatter:
+    plain = True
+
+    def __init__(self, chart: str | None = None) -> None:
+        self.chart = chart
+        self.scale = (1.0, 5.0)
+
+    def render(self, rec: Recommendation) -> str:
+        self.scale = (rec.snapshot.scale.min, rec.snapshot.scale.max)
+        lines: list[str] = []
+        winner = rec.ranking[0]
+        lines += ["---", "status: proposed", f"date: {_today()}",
+                  "decision-makers: (fill in)", "---", "",
+                  f"# Use {winner.name} as the deep-learning framework", ""]
+        lines += self._context(rec)
+        lines += self._drivers(rec)
+        lines += ["## Considered Options", ""]
+        lines += [f"* {r.name}" for r in rec.ranking]
+        lines += [f"* {e.name} (excluded: {e.reason.split(':')[0].split(' (')[0]}; "
+                  "see More Information)" for e in rec.excluded]
+        lines += [""]
+        lines += self._outcome(rec)
+        lines += self._pros_and_cons(rec)
+        lines += self._more(rec)
+        return "\n".join(lines).rstrip() + "\n"
+
+    def _context(self, rec: Recommendation) -> list[str]:
+        p = rec.profile
+        answers = [
+            ("Team languages", ", ".join(p.languages) or "any (no constraint)"),
+            ("Main task", p.task or "not specified"),
+            ("Hardware", ", ".join(p.hardware) or "not specified"),
+            ("Deployment targets", ", ".join(p.deployment) or "not specified"),
+            ("Explicit priorities", ", ".join(f"{c} = {w:g}" for c, w in p.weights.items())
+             or "none (defaults derived from the answers)"),
+            ("Retired frameworks", "ranked" if p.allow_retired else "excluded"),
+        ]
+        lines = ["## Context and Problem Statement", "",
+                 "The team must choose the deep-learning framework to build on. "
+                 f"dlselect ranked {len(rec.ranking)} frameworks with "
+                 f"{_method(rec)} against the knowledge snapshot `{rec.snapshot.id}` "
+                 f"(as of {rec.snapshot.as_of.isoformat()})"
+                 + (f" with the team's overlay `{rec.snapshot.overlay}`"
+                    if rec.snapshot.overlay else "")
+                 + ". The team's answers:", "",
+                 "| Question | Answer |", "|---|---|"]
+        lines += [f"| {q} | {a} |" for q, a in answers]
+        return lines + [""]
+
+    def _drivers(self, rec: Recommendation) -> list[str]:
+        lines = ["## Decision Drivers", "",
+                 "The criteria, with the share of the decision each carries "
+                 "(weights add up to 100%; docs/weights.md explains how they were derived):", ""]
+        for criterion, weight in sorted(rec.weights.items(), key=lambda kv: (-kv[1], kv[0])):
+            if weight > 0:
+                lines.append(f"* {criterion}: {weight:.0%}")
+        ignored = [c for c, w in rec.weights.items() if w == 0]
+        if ignored:
+            lines.append(f"* not considered (weight 0): {', '.join(ignored)}")
+        return lines + [""]
+
+    def _outcome(self, rec: Recommendation) -> list[str]:
+        winner = rec.ranking[0]
+        lines = ["## Decision Outcome", ""]
+        because = [f"it ranks first with a score of {winner.score:.3f} ({_method(rec)})"]
+        if len(rec.ranking) > 1:
+            runner = rec.ranking[1]
+            gaps = winning_margin(rec)
+            ahead = ", ".join(f"{c} (+{g:.3f})" for c, g in gaps)
+            because.append(f"ahead of {runner.name} ({runner.score:.3f})"
+                           + (f" mostly on {ahead}" if ahead else ""))
+        lines += [f'Chosen option: "{winner.name}", because ' + "; ".join(because) + ".", ""]
+        lines += ["### Consequences", ""]
+        good, neutral, bad = self._judge(winner)
+        lines += [f"* Good, because {t}" for t in good[:4]]
+        lines += [f"* Bad, because {t}" for t in bad[:4]]
+        if not bad:
+            lines.append("* Bad, because no criterion scores low; the risks are those the "
+                         "robustness analysis below names")
+        del neutral
+        lines += ["", "### Confirmation", "",
+                  "Re-run `dlselect recommend --answers <saved answers> --format markdown` when "
+                  "the knowledge snapshot or the team's answers change, and check that the "
+                  "winner and the robustness figures still hold.", ""]
+        return lines
+
+    def _pros_and_cons(self, rec: Recommendation) -> list[str]:
+        lines = ["## Pros and Cons of the Options", ""]
+        for entry in rec.ranking:
+            lines += [f"### {entry.name}", "",
+                      f"Rank {entry.rank}, score {entry.score:.3f}"
+                      + (f", status {entry.status}" if entry.status != "active" else "") + ".", ""]
+            good, neutral, bad = self._judge(entry)
+            lines += [f"* Good, because {t}" for t in good]
+            lines += [f"* Neutral, because {t}" for t in neutral]
+            lines += [f"* Bad, because {t}" for t in bad]
+            lines.append("")
+        return lines
+
+    def _judge(self, entry: Ranked) -> tuple[list[str], list[str], list[str]]:
+        low, high = self.scale
+        good: list[str] = []
+        neutral: list[str] = []
+        bad: list[str] = []
+        weighted = sorted(entry.evidence.items(),
+                          key=lambda kv: -entry.contributions.get(kv[0], 0.0))
+        for criterion, ev in weighted:
+            share = (ev.value - low) / (high - low) if high > low else 0.5
+            text = _claim(criterion, ev, low, high)
+            (good if share >= GOOD_SHARE else bad if share <= BAD_SHARE else neutral).append(text)
+        return good, neutral, bad
+
+    def _more(self, rec: Recommendation) -> list[str]:
+        lines = ["## More Information", "",
+                 f"* Knowledge snapshot: `{rec.snapshot.id}`, {rec.snapshot.title}, as of "
+                 f"{rec.snapshot.as_of.isoformat()}.",
+                 f"* Ranking method: {_method(rec)} (scikit-criteria); contributions are weight "
+                 "x score rescaled to [0, 1] (docs/ranking.md)."]
+        if self.chart:
+            lines += ["", f"![Scores and rank acceptability]({self.chart})"]
+        if rec.measured:
+            lines += ["", "### Live measurements", "",
+                      "Speed scores blend the knowledge base with quick probes run on the "
+                      "deciding machine (docs/probes-in-ranking.md):", "",
+                      "| Framework | Probe | Version | GFLOP/s | Share of fastest | Knowledge | "
+                      "Used |", "|---|---|---|---|---|---|---|"]
+            for m in rec.measured:
+                ops = ", ".join(f"{op} {g:.1f}" for op, g in m.ops.items())
+                lines.append(f"| {m.framework} | {m.probe} | {m.version} | {ops} | "
+                             f"{m.ratio:.0%} | {m.knowledge_value:g} | {m.value:.2f} |")
+        if rec.overrides:
+            lines += ["", f"### Scores from the team's overlay `{rec.snapshot.overlay}`", ""]
+            lines += [f"* {o.framework} / {o.criterion}: {o.base_value:g} -> {o.value:g} "
+                      f"(source: {o.source})" for o in rec.overrides]
+        if rec.excluded:
+            lines += ["", "### Excluded frameworks", ""]
+            lines += [f"* {e.name}: {e.reason}" for e in rec.excluded]
+        if rec.warnings:
+            lines += ["", "### Warnings", ""]
+            lines += [f"* {w}" for w in rec.warnings]
+        lines += ["", "### Sources", ""]
+        for sid, src in sorted(rec.sources.items()):
+            by = ", ".join(x for x in (src.author, src.publisher) if x)
+            when = f", {src.published.isoformat()}" if src.published else ""
+            url = f" <{src.url}>" if src.url else ""
+            lines.append(f"* `{sid}`: {src.title}" + (f" ({by}{when})" if by or when else "")
+                         + url)
+        return lines + [""]
+
+
+def _claim(criterion: str, ev: Evidence, low: float, high: float) -> str:
+    origin = {"knowledge": "", "overlay": ", from the team's overlay",
+              "probe": ", blended with a live measurement"}[ev.origin]
+    rationale = ev.rationale.rstrip(".")
+    return (f"{criterion} scores {ev.value:g} of {high:g}: {rationale} "
+            f"(`{ev.source}`, {ev.as_of.isoformat()}{origin})")
+
+
+def _method(rec: Recommendation) -> str:
+    return {"topsis": "TOPSIS", "wsm": "the weighted sum"}[rec.method.value]
+
+
+def _today() -> str:
+    from datetime import date
+
+    return date.today().isoformat()

@@ -45,6 +45,8 @@ class Answers(BaseModel):
     probe: bool | None = None
     budget: str | None = None
     pythons: list[str] | None = Field(default=None)
+    samples: int | None = Field(default=None, ge=0, le=10_000_000)
+    seed: int | None = None
 
 
 def load_answers(path: Path) -> Answers:

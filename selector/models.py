@@ -164,6 +164,9 @@ class Profile(Frozen):
     weights: dict[str, float] = {}
     method: Method = Method.TOPSIS
     snapshot: str = DEFAULT_SNAPSHOT
+    #: Weight samples of the robustness analysis (0: skip it) and their random seed.
+    samples: int = Field(default=100_000, ge=0, le=10_000_000)
+    seed: int = 0
     #: Rank retired frameworks too (marked as retired) instead of excluding them.
     allow_retired: bool = False
 
@@ -252,6 +255,49 @@ class Measurement(Frozen):
     value: float
 
 
+class CriticalWeight(Frozen):
+    """The smallest change of one criterion's weight (others renormalised proportionally)
+    that changes the winner (Triantaphyllou and Sanchez 1997)."""
+
+    criterion: str
+    old_weight: float
+    new_weight: float
+    delta: float
+    #: delta / old weight; None when the old weight is 0
+    relative: float | None
+    new_winner: str
+
+
+class Agreement(Frozen):
+    """The ranking by several MCDA methods on the same matrix and weights."""
+
+    #: method -> frameworks, best first
+    orders: dict[str, list[str]]
+    #: "methodA/methodB" -> Kendall's tau between their orders
+    kendall_tau: dict[str, float]
+    #: method -> its winner
+    winners: dict[str, str]
+    winners_differ: bool
+
+
+class Robustness(Frozen):
+    """How sure the ranking is (docs/robustness.md)."""
+
+    samples: int
+    seed: int
+    #: Dirichlet concentration of the samples around the user's weights
+    concentration: float
+    #: framework -> share of samples at rank 1, 2, ... (weights uniform over the simplex)
+    acceptability_uniform: dict[str, list[float]]
+    #: framework -> share of samples at rank 1, 2, ... (weights around the user's)
+    acceptability_around: dict[str, list[float]]
+    winner: str
+    #: share of samples around the user's weights in which the winner stays first
+    winner_confidence: float
+    critical_weight: CriticalWeight | None
+    methods: Agreement
+
+
 class Recommendation(Frozen):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
@@ -266,4 +312,5 @@ class Recommendation(Frozen):
     measured: list[Measurement] = []
     #: source id -> the document, for every source cited in ``ranking[].evidence``
     sources: dict[str, SourceRef] = {}
+    robustness: Robustness | None = None
     warnings: list[str] = []

@@ -143,3 +143,42 @@ def test_readme_python_api_example_runs() -> None:
     printed = out.getvalue()
     expected = section.split("```text", 1)[1].split("```", 1)[0].strip()
     assert printed.strip() == expected
+
+
+def test_chart_is_drawn_and_linked_from_the_markdown(tmp_path: Path) -> None:
+    report = tmp_path / "adr" / "decision.md"
+    report.parent.mkdir()
+    chart = tmp_path / "img" / "chart.svg"
+    chart.parent.mkdir()
+    result = runner.invoke(app, ["recommend", "-l", "python", "--task", "cnn", "--format",
+                                 "markdown", "--output", str(report), "--chart", str(chart)])
+    assert result.exit_code == 0, result.stderr
+    svg = chart.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "<svg" in svg
+    assert "Rank acceptability (SMAA-2)" in svg and "PyTorch" in svg
+    assert "![Scores and rank acceptability](../img/chart.svg)" in report.read_text()
+    png = tmp_path / "chart.png"
+    assert runner.invoke(app, ["recommend", "--chart", str(png)]).exit_code == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_chart_must_be_svg_or_png(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["recommend", "--chart", str(tmp_path / "chart.gif")])
+    assert result.exit_code == 2
+    assert "--chart file must end in .svg or .png, not '.gif'" in result.stderr
+    assert not (tmp_path / "chart.gif").exists()
+
+
+def test_robustness_is_in_every_format() -> None:
+    doc = json.loads(run("recommend", "--kb", "2017", "-l", "python", "--task", "cnn",
+                         "--format", "json", "--samples", "2000", "--seed", "7"))
+    rb = doc["robustness"]
+    assert rb["samples"] == 2000 and rb["seed"] == 7 and rb["winner"] == "tensorflow"
+    for shares in rb["acceptability_around"].values():
+        assert sum(shares) == pytest.approx(1.0, abs=1e-5)
+    assert set(rb["methods"]["orders"]) == {"topsis", "wsm", "wpm", "vikor"}
+    table = run("recommend", "--kb", "2017", "-l", "python", "--task", "cnn")
+    assert "Robustness: TensorFlow stays first in" in table
+    text = markdown("--kb", "2017", "-l", "python", "--task", "cnn")
+    assert "### Robustness" in text and "How sure this is:" in text
+    assert json.loads(run("recommend", "--samples", "0", "--format", "json"))["robustness"] is None

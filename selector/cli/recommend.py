@@ -3,6 +3,7 @@ both: flags over file over defaults)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,9 +49,15 @@ def recommend_command(
     python: list[str] = typer.Option([], "--python", help="With --probe: another interpreter "
                                      "to search for frameworks (repeatable)."),
     budget: str | None = typer.Option(None, "--budget", help="With --probe: quick or full."),
+    samples: int | None = typer.Option(None, "--samples", help="Weight samples for the "
+                                       "robustness analysis (default 100000; 0 skips it)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed of the robustness "
+                                    "analysis (default 0)."),
     answers_file: Path | None = typer.Option(
         None, "--answers", help="Replay answers saved by the wizard (TOML); flags override it."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output: table or json."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output: table, json or markdown."),
+    chart: Path | None = typer.Option(None, "--chart", help="Also draw the scores and the rank "
+                                      "acceptability to this .svg or .png file."),
     output: Path | None = typer.Option(None, "--output", "-o",
                                        help="Write the result to this file instead of stdout."),
 ) -> None:
@@ -63,13 +70,29 @@ def recommend_command(
         "snapshot": kb, "languages": language or None, "task": task,
         "hardware": hardware or None, "deployment": deployment or None, "method": method,
         "allow_retired": allow_retired, "probe": probe, "budget": budget,
-        "pythons": python or None,
+        "pythons": python or None, "samples": samples, "seed": seed,
     }
     merged = base.model_copy(update={k: v for k, v in flags.items() if v is not None})
     if weight:
         merged = merged.model_copy(update={"weights": {**(base.weights or {}),
                                                        **dict(parse_weight(w) for w in weight)}})
-    render(recommend_from_answers(merged, probe_results), fmt, output)
+    if chart is not None:
+        from selector.report.chart import FORMATS
+
+        if chart.suffix not in FORMATS:
+            raise DlselectError(f"--chart file must end in {' or '.join(FORMATS)}, "
+                                f"not {chart.suffix!r}")
+    rec = recommend_from_answers(merged, probe_results)
+    link: str | None = None
+    if chart is not None:
+        from selector.cli.common import write_atomic_bytes
+        from selector.report.chart import chart_bytes
+
+        write_atomic_bytes(chart, chart_bytes(rec, chart.suffix))
+        # The Markdown report links the chart relative to where the report is written.
+        report_dir = output.parent if output is not None else Path.cwd()
+        link = os.path.relpath(chart.resolve(), report_dir.resolve())
+    render(rec, fmt, output, chart=link)
 
 
 def recommend_from_answers(answers: Answers, probe_results: list[Path] | None = None,
@@ -84,7 +107,12 @@ def recommend_from_answers(answers: Answers, probe_results: list[Path] | None = 
         languages=answers.languages or [], task=answers.task, hardware=answers.hardware or [],
         deployment=answers.deployment or [], weights=answers.weights or {},
         method=answers.method or "topsis", snapshot=answers.snapshot or DEFAULT_SNAPSHOT)
-    profile = profile.model_copy(update={"allow_retired": bool(answers.allow_retired)})
+    if answers.samples is not None and not 0 <= answers.samples <= 10_000_000:
+        raise DlselectError(f"--samples must be between 0 and 10000000, got {answers.samples}")
+    profile = profile.model_copy(update={
+        "allow_retired": bool(answers.allow_retired),
+        "samples": 100_000 if answers.samples is None else answers.samples,
+        "seed": answers.seed or 0})
     outcomes: list[Outcome] | None = None
     if probe_results:
         from selector.probing.results import load_outcomes
@@ -99,7 +127,8 @@ def recommend_from_answers(answers: Answers, probe_results: list[Path] | None = 
     return rec
 
 
-def render(rec: Recommendation, fmt: str, output: Path | None) -> None:
+def render(rec: Recommendation, fmt: str, output: Path | None, *,
+           chart: str | None = None) -> None:
     from selector.report.registry import formatter_for
     from selector.vocab import OutputFormat, allowed
 
@@ -107,7 +136,7 @@ def render(rec: Recommendation, fmt: str, output: Path | None) -> None:
         out_format = OutputFormat(fmt.lower())
     except ValueError:
         raise DlselectError(f"unknown format {fmt!r}; allowed: {allowed(OutputFormat)}") from None
-    formatter = formatter_for(out_format)
+    formatter = formatter_for(out_format, chart=chart)
     emit(formatter.render(rec), output=output, plain=formatter.plain)
 
 

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from typing import Literal
 
 from selector.engine.constraints import split
-from selector.engine.matrix import build_matrix
+from selector.engine.matrix import DecisionMatrix, build_matrix
 from selector.engine.measured import gpu_exclusions, measure_speed
 from selector.engine.profile import check_against
 from selector.engine.ranking import rank
 from selector.engine.weights import derive_weights
 from selector.errors import RankingError
 from selector.models import (
+    Agreement,
+    CriticalWeight,
     Evidence,
     Exclusion,
     Measurement,
@@ -20,6 +22,7 @@ from selector.models import (
     Profile,
     Ranked,
     Recommendation,
+    Robustness,
     Snapshot,
     SnapshotRef,
     SourceRef,
@@ -75,6 +78,7 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         for position, i in enumerate(result.order, start=1)
     ]
     cited = {e.source for r in ranking for e in r.evidence.values()}
+    assessed = assess(matrix, profile) if profile.samples > 0 else None
     overrides = [Override(framework=s.framework, criterion=s.criterion, value=s.value,
                           base_value=s.replaces if s.replaces is not None else s.value,
                           source=s.source)
@@ -89,6 +93,7 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         ranking=ranking,
         excluded=excluded,
         measured=[m for m in measured if m.framework in {f.id for f in kept}],
+        robustness=assessed,
         sources={s.id: SourceRef(title=s.title, author=s.author, publisher=s.publisher,
                                  url=s.url, published=s.published)
                  for s in snapshot.sources if s.id in cited},
@@ -109,3 +114,37 @@ def evidence(snapshot: Snapshot, framework: str,
                                            as_of=score.as_of, rationale=score.rationale,
                                            origin=origin)
     return result
+
+
+def assess(matrix: DecisionMatrix, profile: Profile) -> Robustness:
+    """SMAA-2 acceptability, the critical weight change and method agreement, rounded."""
+    from selector.engine import robustness as rb
+
+    smaa = rb.smaa(matrix, profile.method, samples=profile.samples, seed=profile.seed)
+    critical = rb.critical_weight_change(matrix, profile.method)
+    agreement = rb.method_agreement(matrix)
+    names = matrix.alternatives
+    methods = [str(m) for m in agreement.methods]
+    return Robustness(
+        samples=smaa.samples,
+        seed=smaa.seed,
+        concentration=round(smaa.concentration, DIGITS),
+        acceptability_uniform={a: [round(float(x), DIGITS) for x in row]
+                               for a, row in zip(names, smaa.uniform, strict=True)},
+        acceptability_around={a: [round(float(x), DIGITS) for x in row]
+                              for a, row in zip(names, smaa.around, strict=True)},
+        winner=smaa.winner,
+        winner_confidence=round(smaa.winner_confidence, DIGITS),
+        critical_weight=None if critical is None else CriticalWeight(
+            criterion=critical.criterion, old_weight=round(critical.old_weight, DIGITS),
+            new_weight=round(critical.new_weight, DIGITS), delta=round(critical.delta, DIGITS),
+            relative=None if critical.relative is None else round(critical.relative, DIGITS),
+            new_winner=critical.new_winner),
+        methods=Agreement(
+            orders={m: [names[i] for i in order]
+                    for m, order in zip(methods, agreement.orders, strict=True)},
+            kendall_tau={f"{methods[i]}/{methods[j]}": round(float(agreement.tau[i, j]), DIGITS)
+                         for i in range(len(methods)) for j in range(i + 1, len(methods))},
+            winners=dict(zip(methods, agreement.winners, strict=True)),
+            winners_differ=agreement.winners_differ),
+    )

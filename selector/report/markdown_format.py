@@ -7,6 +7,7 @@ score names its source and date.
 from __future__ import annotations
 
 from selector.engine.explain import winning_margin
+from selector.engine.robust_text import robustness_sentences
 from selector.models import Evidence, Ranked, Recommendation
 
 #: A score at or above this share of the scale is a pro, at or below the other a con.
@@ -86,13 +87,23 @@ class MarkdownFormatter:
             because.append(f"ahead of {runner.name} ({runner.score:.3f})"
                            + (f" mostly on {ahead}" if ahead else ""))
         lines += [f'Chosen option: "{winner.name}", because ' + "; ".join(because) + ".", ""]
+        robust = robustness_sentences(rec)
+        if robust:
+            lines += ["How sure this is: " + " ".join(robust), ""]
         lines += ["### Consequences", ""]
         good, neutral, bad = self._judge(winner)
         lines += [f"* Good, because {t}" for t in good[:4]]
         lines += [f"* Bad, because {t}" for t in bad[:4]]
-        if not bad:
-            lines.append("* Bad, because no criterion scores low; the risks are those the "
-                         "robustness analysis below names")
+        rb = rec.robustness
+        if rb is not None and rb.winner_confidence < 0.8:
+            lines.append(f"* Bad, because the choice is close: {winner.name} stays first in "
+                         f"only {rb.winner_confidence:.0%} of weight samples around these "
+                         "priorities")
+        if rb is not None and rb.methods.winners_differ:
+            lines.append("* Bad, because other MCDA methods pick another winner (see More "
+                         "Information)")
+        if not bad and (rb is None or rb.winner_confidence >= 0.8):
+            lines.append("* Neutral, because no criterion scores low for it")
         del neutral
         lines += ["", "### Confirmation", "",
                   "Re-run `dlselect recommend --answers <saved answers> --format markdown` when "
@@ -126,6 +137,34 @@ class MarkdownFormatter:
             (good if share >= GOOD_SHARE else bad if share <= BAD_SHARE else neutral).append(text)
         return good, neutral, bad
 
+    def _robustness(self, rec: Recommendation) -> list[str]:
+        rb = rec.robustness
+        if rb is None:
+            return []
+        ranks = len(rec.ranking)
+        lines = ["", "### Robustness", "",
+                 f"Rank acceptability (SMAA-2, {rb.samples:,} weight samples, seed {rb.seed}): "
+                 "the share of samples in which each option takes each rank, with weights drawn "
+                 f"around the team's priorities (Dirichlet, concentration {rb.concentration:g}) "
+                 "and, in brackets, uniformly over all possible weights.", "",
+                 "| Option | " + " | ".join(f"Rank {i}" for i in range(1, ranks + 1)) + " |",
+                 "|---|" + "---|" * ranks]
+        for entry in rec.ranking:
+            around = rb.acceptability_around[entry.framework]
+            uniform = rb.acceptability_uniform[entry.framework]
+            cells = " | ".join(f"{a:.0%} ({u:.0%})" for a, u in zip(around, uniform,
+                                                                      strict=True))
+            lines.append(f"| {entry.name} | {cells} |")
+        lines += ["", "Method agreement (rankings by four MCDA methods on the same scores and "
+                      "weights; Kendall's tau 1 = same order, -1 = reversed):", "",
+                  "| Method | Order |", "|---|---|"]
+        names = {r.framework: r.name for r in rec.ranking}
+        for method, order in rb.methods.orders.items():
+            lines.append(f"| {method.upper()} | {', '.join(names.get(f, f) for f in order)} |")
+        lines += [""] + [f"* tau {pair.upper()}: {tau:.2f}"
+                         for pair, tau in rb.methods.kendall_tau.items()]
+        return lines
+
     def _more(self, rec: Recommendation) -> list[str]:
         lines = ["## More Information", "",
                  f"* Knowledge snapshot: `{rec.snapshot.id}`, {rec.snapshot.title}, as of "
@@ -134,6 +173,7 @@ class MarkdownFormatter:
                  "x score rescaled to [0, 1] (docs/ranking.md)."]
         if self.chart:
             lines += ["", f"![Scores and rank acceptability]({self.chart})"]
+        lines += self._robustness(rec)
         if rec.measured:
             lines += ["", "### Live measurements", "",
                       "Speed scores blend the knowledge base with quick probes run on the "

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from selector.engine.explain import margin_sentence
+from selector.engine.robust_text import robustness_sentences
 from selector.models import Recommendation
 
 TOP_CONTRIBUTIONS = 3
@@ -33,6 +34,9 @@ class TableFormatter:
         why = margin_sentence(rec)
         if why:
             parts.append(Text(f"Why: {why} (weight x score, winner minus runner-up)"))
+        robust = robustness_sentences(rec)
+        if robust:
+            parts.append(Text("Robustness: " + " ".join(robust)))
         weights = ", ".join(f"{c} {w:.3f}" for c, w in rec.weights.items() if w > 0)
         parts.append(Text(f"Weights: {weights}"))
         if rec.excluded:

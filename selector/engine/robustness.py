@@ -1,0 +1,490 @@
+"""ranking -> robustness: how much the recommendation depends on the weights and the method.
+
+Three analyses, all pure functions over arrays:
+
+- **SMAA-2 rank acceptability** (Lahdelma and Salminen 2001, "SMAA-2: Stochastic multicriteria
+  acceptability analysis for group decision making", Operations Research 49(3)): sample weight
+  vectors, rank the alternatives under each, and count how often each alternative takes each rank.
+- **Critical weight change** (Triantaphyllou and Sanchez 1997, "A sensitivity analysis approach
+  for some deterministic multi-criteria decision-making methods", Decision Sciences 28(1)): the
+  smallest change of one criterion's weight that changes the winner.
+- **Method agreement**: the orders given by TOPSIS, the weighted sum, the weighted product and
+  VIKOR, compared by Kendall's tau.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from selector.engine.matrix import DecisionMatrix, FloatArray
+from selector.engine.ranking import TIE_TOLERANCE, order, rank, skcriteria_scores, wsm
+from selector.vocab import Method
+
+IntArray = npt.NDArray[np.int64]
+
+#: Weight vectors scored at once: keeps every temporary array of a chunk to a few MB.
+CHUNK = 8192
+
+#: ``weights_around`` uses a concentration of this many times the number of criteria unless told
+#: otherwise. A Dirichlet(k * w) weight has mean w_j and standard deviation
+#: sqrt(w_j (1 - w_j) / (k + 1)); with equal weights and k = 50 C that is about w_j / sqrt(50),
+#: i.e. each weight wanders by roughly 14 % of itself.
+CONCENTRATION_PER_CRITERION = 50.0
+
+#: A zero weight is sampled as if it were this weight (a Dirichlet parameter must be positive):
+#: the criterion then gets a small weight, of this order, in the samples.
+WEIGHT_FLOOR = 1e-3
+
+#: Grid spacing and final precision of the numeric critical-weight search (TOPSIS).
+GRID_STEP = 1e-3
+SEARCH_TOLERANCE = 1e-9
+
+#: Critical changes closer than this count as equal when picking the smallest.
+DELTA_TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- weight sampling
+
+
+def uniform_weights(rng: np.random.Generator, n: int, c: int) -> FloatArray:
+    """``n`` weight vectors uniformly distributed over the simplex of ``c`` criteria.
+
+    This is Dirichlet(1, ..., 1), the "no preference information" case of SMAA-2.
+    """
+    samples: FloatArray = rng.dirichlet(np.ones(c), size=n)
+    return samples
+
+
+def weights_around(rng: np.random.Generator, w: FloatArray, n: int,
+                   concentration: float | None = None) -> FloatArray:
+    """``n`` weight vectors from a Dirichlet distribution centred on the weights ``w``.
+
+    The parameters are ``concentration * max(w, WEIGHT_FLOOR)`` (the floored weights renormalised),
+    so the mean is ``w`` up to the floor and a higher concentration stays closer to it.
+    ``concentration`` defaults to ``CONCENTRATION_PER_CRITERION * len(w)`` (see there).
+    """
+    kappa = default_concentration(len(w)) if concentration is None else concentration
+    if kappa <= 0:
+        raise ValueError(f"concentration must be > 0, got {kappa}")
+    floored = np.maximum(np.asarray(w, dtype=np.float64), WEIGHT_FLOOR)
+    samples: FloatArray = rng.dirichlet(kappa * floored / floored.sum(), size=n)
+    return samples
+
+
+def default_concentration(c: int) -> float:
+    return CONCENTRATION_PER_CRITERION * c
+
+
+# --------------------------------------------------------------------------- scores and ranks
+
+
+def _topsis_many(values: FloatArray, weights: FloatArray, maximise: np.ndarray) -> FloatArray:
+    """``ranking.topsis`` for many non-negative weight vectors, without (S, A, C) temporaries.
+
+    With w >= 0 the ideal of the weighted matrix is w times the ideal of the normalised one, so
+    d+^2 = (w^2) . (u - u*)^2 and d-^2 likewise: two matrix products. ``ranking.topsis`` builds the
+    full weighted cube and costs about 15 times more for 100,000 samples.
+    """
+    norms = np.linalg.norm(values, axis=0)
+    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
+    best = np.where(maximise, unit.max(axis=0), unit.min(axis=0))
+    worst = np.where(maximise, unit.min(axis=0), unit.max(axis=0))
+    squared = weights**2
+    d_best = np.sqrt(np.maximum(squared @ ((unit - best) ** 2).T, 0.0))
+    d_worst = np.sqrt(np.maximum(squared @ ((unit - worst) ** 2).T, 0.0))
+    total = d_best + d_worst
+    closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),
+                                      where=total > 0)
+    return closeness
+
+
+def _chunks(n: int) -> Iterator[slice]:
+    for start in range(0, n, CHUNK):
+        yield slice(start, min(start + CHUNK, n))
+
+
+def scores_for(matrix: DecisionMatrix, method: Method, weights_samples: FloatArray) -> FloatArray:
+    """Scores (samples, alternatives) of ``matrix`` under each row of ``weights_samples``.
+
+    The same numbers as ``ranking.skcriteria_scores`` with each weight vector (tested), computed
+    in chunks of ``CHUNK`` rows. Weights must be >= 0 (they need not add up to 1 for TOPSIS).
+    """
+    samples = np.atleast_2d(np.asarray(weights_samples, dtype=np.float64))
+    if len(matrix.alternatives) == 1:
+        return np.ones((len(samples), 1))
+    out = np.empty((len(samples), len(matrix.alternatives)))
+    scaled = matrix.scaled()
+    for part in _chunks(len(samples)):
+        if method is Method.TOPSIS:
+            out[part] = _topsis_many(matrix.values, samples[part], matrix.maximise)
+        elif method is Method.WSM:
+            out[part] = wsm(scaled, samples[part])
+        else:  # pragma: no cover - exhaustive over Method
+            raise AssertionError(method)
+    return out
+
+
+def tiebreak_keys(matrix: DecisionMatrix, weights_samples: FloatArray) -> tuple[FloatArray, ...]:
+    """The keys ``ranking.order`` breaks ties with, for each weight sample (higher first).
+
+    Weighted sum under that sample, unweighted mean of scaled scores, then the alternative id in
+    alphabetical order (as minus its position).
+    """
+    scaled = matrix.scaled()
+    ids = np.argsort(np.argsort(np.array(matrix.alternatives))).astype(np.float64)
+    return (np.round(wsm(scaled, weights_samples), 12), np.round(scaled.mean(axis=1), 12), -ids)
+
+
+def ranks_from_scores(scores: FloatArray, tiebreaks: Sequence[FloatArray] = ()) -> IntArray:
+    """Ranks 1..A (samples, alternatives): higher score first, no two alternatives share a rank.
+
+    Scores closer than ``ranking.TIE_TOLERANCE`` tie (the rule of ``ranking.order``); ties go to
+    the higher value of each of ``tiebreaks`` in turn (each (A,) or (samples, A)), then to the
+    lower alternative index. With ``tiebreak_keys`` this reproduces ``ranking.order`` exactly.
+    """
+    scores = np.atleast_2d(scores)
+    shape = scores.shape
+    index = np.broadcast_to(np.arange(shape[1]), shape)
+    keys = [index, *(np.broadcast_to(-k, shape) for k in reversed(tiebreaks)),
+            -np.round(scores / TIE_TOLERANCE)]
+    best_first = np.lexsort(keys, axis=-1)
+    ranks = np.empty(shape, dtype=np.int64)
+    np.put_along_axis(ranks, best_first, np.broadcast_to(np.arange(1, shape[1] + 1), shape),
+                      axis=-1)
+    return ranks
+
+
+def _rank_counts(ranks: IntArray) -> IntArray:
+    n = ranks.shape[1]
+    cells = (np.arange(n) * n + (ranks - 1)).ravel()
+    counts: IntArray = np.bincount(cells, minlength=n * n).reshape(n, n)
+    return counts
+
+
+def acceptability(ranks: IntArray) -> FloatArray:
+    """SMAA-2 rank acceptability indices: ``b[a, r]`` is the share of samples in which
+    alternative ``a`` has rank ``r + 1`` (Lahdelma and Salminen 2001, eq. 5).
+
+    Rows and columns each add up to 1, because every sample's ranks are a permutation.
+    """
+    shares: FloatArray = _rank_counts(ranks) / len(ranks)
+    return shares
+
+
+# --------------------------------------------------------------------------- SMAA-2
+
+
+@dataclass(frozen=True, eq=False)
+class SmaaResult:
+    """Rank acceptabilities under two weight distributions (Lahdelma and Salminen 2001).
+
+    ``uniform`` samples weights uniformly over the simplex (nothing known about the weights);
+    ``around`` samples them around the user's weights with the given ``concentration``. Both are
+    (alternatives, ranks) matrices as from ``acceptability``.
+    """
+
+    method: Method
+    alternatives: tuple[str, ...]
+    samples: int
+    seed: int
+    concentration: float
+    uniform: FloatArray
+    around: FloatArray
+    first_uniform: FloatArray  # (alternatives,): uniform[:, 0]
+    first_around: FloatArray  # (alternatives,): around[:, 0]
+    winner: str  # rank 1 under the user's weights (ranking.rank)
+    winner_confidence: float  # share of ``around`` samples in which ``winner`` stays first
+
+
+def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
+                           draw: Callable[[int], FloatArray]) -> FloatArray:
+    n = len(matrix.alternatives)
+    counts = np.zeros((n, n), dtype=np.int64)
+    for part in _chunks(samples):
+        weights = draw(part.stop - part.start)
+        ranks = ranks_from_scores(scores_for(matrix, method, weights),
+                                  tiebreak_keys(matrix, weights))
+        counts += _rank_counts(ranks)
+    shares: FloatArray = counts / samples
+    return shares
+
+
+def smaa(matrix: DecisionMatrix, method: Method, *, samples: int = 100_000, seed: int = 0,
+         around: float | None = None) -> SmaaResult:
+    """SMAA-2 rank acceptability of ``matrix`` (Lahdelma and Salminen 2001).
+
+    ``samples`` weight vectors are drawn uniformly over the simplex, and as many around the
+    user's weights by ``weights_around`` with concentration ``around`` (default
+    ``CONCENTRATION_PER_CRITERION`` x criteria). The result depends only on the arguments: the two
+    samplings use independent streams spawned from ``seed``, drawn in fixed chunks.
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    c = len(matrix.criteria)
+    kappa = default_concentration(c) if around is None else float(around)
+    uniform_rng, around_rng = (np.random.default_rng(s)
+                               for s in np.random.SeedSequence(seed).spawn(2))
+    uniform = _acceptability_sampled(matrix, method, samples,
+                                     lambda k: uniform_weights(uniform_rng, k, c))
+    near = _acceptability_sampled(matrix, method, samples,
+                                  lambda k: weights_around(around_rng, matrix.weights, k, kappa))
+    winner = rank(matrix, method).order[0]
+    return SmaaResult(method=method, alternatives=matrix.alternatives, samples=samples,
+                      seed=seed, concentration=kappa, uniform=uniform, around=near,
+                      first_uniform=uniform[:, 0].copy(), first_around=near[:, 0].copy(),
+                      winner=matrix.alternatives[winner],
+                      winner_confidence=float(near[winner, 0]))
+
+
+# --------------------------------------------------------------------------- critical weight change
+
+
+@dataclass(frozen=True)
+class CriticalChange:
+    """The smallest change of one criterion's weight that changes the winner
+    (Triantaphyllou and Sanchez 1997), the other weights rescaled to keep the sum 1.
+
+    ``new_weight`` is the threshold itself: at it the winner ties with ``new_winner`` (for the
+    weighted sum exactly; for TOPSIS within ``SEARCH_TOLERANCE``), beyond it ``new_winner`` leads.
+    """
+
+    criterion: str
+    old_weight: float
+    new_weight: float
+    delta: float  # |new_weight - old_weight|
+    relative: float | None  # delta / old_weight; None when old_weight is 0
+    winner: str
+    new_winner: str
+
+
+def moved_weights(weights: FloatArray, j: int, new: FloatArray | float) -> FloatArray:
+    """Weights with ``w_j`` set to each of ``new`` and the others rescaled proportionally,
+    ``w_k' = w_k (1 - w_j') / (1 - w_j)``, so they still add up to 1 (one row per value).
+
+    When ``w_j`` is 1 the others are all 0 and have no proportions: they share ``1 - w_j'``
+    equally.
+    """
+    rest = np.array(weights, dtype=np.float64)
+    rest[j] = 0.0
+    rest = rest / rest.sum() if rest.sum() > 0 else np.where(np.arange(len(rest)) == j, 0.0,
+                                                             1.0 / max(len(rest) - 1, 1))
+    t = np.atleast_1d(np.asarray(new, dtype=np.float64))[:, None]
+    moved: FloatArray = (1.0 - t) * rest + t * (np.arange(len(rest)) == j)
+    return moved
+
+
+def _winners(matrix: DecisionMatrix, method: Method, weights: FloatArray) -> IntArray:
+    ranks = ranks_from_scores(scores_for(matrix, method, weights), tiebreak_keys(matrix, weights))
+    winners: IntArray = np.argmin(ranks, axis=1)
+    return winners
+
+
+def _wsm_thresholds(matrix: DecisionMatrix, j: int, winner: int) -> list[tuple[float, int]]:
+    """Where the winner's weighted sum meets a challenger's as ``w_j`` moves, with the
+    alternative that leads just past that point.
+
+    Along ``moved_weights`` the weights are (1 - t) r + t e_j, so each score is linear in t,
+    (1 - t) R_a + t E_a, and the winner's lead over b is zero at t* = D_r / (D_r - D_e), where
+    D_r = R_w - R_b and D_e = E_w - E_b.
+    """
+    scaled = matrix.scaled()
+    ends = moved_weights(matrix.weights, j, np.array([0.0, 1.0]))
+    at_rest, at_j = scaled @ ends[0], scaled @ ends[1]
+    d_rest, d_j = at_rest[winner] - at_rest, at_j[winner] - at_j
+    found = []
+    for b in range(len(scaled)):
+        slope = d_j[b] - d_rest[b]
+        if b == winner or slope == 0:
+            continue
+        t = float(d_rest[b] / (d_rest[b] - d_j[b]))
+        if not 0.0 <= t <= 1.0:
+            continue
+        # The lead shrinks in the direction where it decreases; past t* the leader is the
+        # alternative best at t* that gains fastest that way (ties as in ranking.order).
+        direction = -1.0 if slope > 0 else 1.0
+        can_move = 0.0 < t + direction * SEARCH_TOLERANCE < 1.0
+        gain = direction * (at_j - at_rest) if can_move else np.zeros(len(scaled))
+        weights = moved_weights(matrix.weights, j, t)
+        ranks = ranks_from_scores((1.0 - t) * at_rest + t * at_j,
+                                  (np.round(gain, 12), *tiebreak_keys(matrix, weights)))
+        leader = int(np.argmin(ranks[0]))
+        if leader != winner:
+            found.append((t, leader))
+    return found
+
+
+def _bisect(matrix: DecisionMatrix, method: Method, j: int, winner: int,
+            keep: float, change: float) -> float:
+    """Shrink [keep, change] (winner kept at ``keep``, changed at ``change``) to the tolerance."""
+    while abs(change - keep) > SEARCH_TOLERANCE:
+        mid = (keep + change) / 2
+        if _winners(matrix, method, moved_weights(matrix.weights, j, mid))[0] == winner:
+            keep = mid
+        else:
+            change = mid
+    return change
+
+
+def _numeric_thresholds(matrix: DecisionMatrix, method: Method, j: int,
+                        winner: int) -> list[tuple[float, int]]:
+    """The nearest weight on each side of ``w_j`` at which the winner changes, with the new
+    winner there: a grid of step ``GRID_STEP`` over [0, 1], then bisection to
+    ``SEARCH_TOLERANCE``. A change that comes and goes again between two grid points (a window
+    narrower than the step) is missed."""
+    old = float(matrix.weights[j])
+    grid = np.unique(np.concatenate([np.linspace(0.0, 1.0, round(1 / GRID_STEP) + 1), [old]]))
+    winners = _winners(matrix, method, moved_weights(matrix.weights, j, grid))
+    at = int(np.searchsorted(grid, old))
+    found = []
+    for path in (range(at + 1, len(grid)), range(at - 1, -1, -1)):
+        previous = at
+        for k in path:
+            if winners[k] != winner:
+                t = _bisect(matrix, method, j, winner, float(grid[previous]), float(grid[k]))
+                found.append((t, int(_winners(matrix, method,
+                                              moved_weights(matrix.weights, j, t))[0])))
+                break
+            previous = k
+    return found
+
+
+def critical_changes(matrix: DecisionMatrix, method: Method) -> tuple[CriticalChange | None, ...]:
+    """For each criterion, the smallest change of its weight alone that changes the winner
+    (Triantaphyllou and Sanchez 1997), or None when no weight in [0, 1] does.
+
+    The weighted sum has a closed form (scores are linear in the moved weight); TOPSIS is searched
+    numerically (``_numeric_thresholds``). The winner is ``ranking.rank``'s.
+    """
+    if len(matrix.criteria) == 1:
+        return (None,)  # the only weight is 1 whatever happens
+    winner = rank(matrix, method).order[0]
+    result: list[CriticalChange | None] = []
+    for j, name in enumerate(matrix.criteria):
+        old = float(matrix.weights[j])
+        candidates = (_wsm_thresholds(matrix, j, winner) if method is Method.WSM
+                      else _numeric_thresholds(matrix, method, j, winner))
+        if not candidates:
+            result.append(None)
+            continue
+        t, new = min(candidates, key=lambda c: abs(c[0] - old))
+        delta = abs(t - old)
+        result.append(CriticalChange(
+            criterion=name, old_weight=old, new_weight=t, delta=delta,
+            relative=delta / old if old > 0 else None,
+            winner=matrix.alternatives[winner], new_winner=matrix.alternatives[new]))
+    return tuple(result)
+
+
+def critical_weight_change(matrix: DecisionMatrix, method: Method) -> CriticalChange | None:
+    """The most critical criterion: the smallest ``delta`` over ``critical_changes``.
+
+    Deltas within ``DELTA_TOLERANCE`` count as equal and go to the smaller relative change (a zero
+    old weight counts as infinite), then to the criterion listed first. None when no single
+    weight change in [0, 1] changes the winner.
+    """
+    found = [c for c in critical_changes(matrix, method) if c is not None]
+    if not found:
+        return None
+    return min(found, key=lambda c: (round(c.delta / DELTA_TOLERANCE),
+                                     np.inf if c.relative is None else c.relative))
+
+
+# --------------------------------------------------------------------------- method agreement
+
+
+class AgreementMethod(StrEnum):
+    TOPSIS = "topsis"
+    WSM = "wsm"
+    WPM = "wpm"
+    VIKOR = "vikor"
+
+
+def method_scores(matrix: DecisionMatrix, method: AgreementMethod) -> FloatArray:
+    """Scores of ``matrix`` by ``method``, higher always better.
+
+    - TOPSIS and the weighted sum: as ``ranking.skcriteria_scores``.
+    - Weighted product (``skcriteria.agg.simple.WeightedProductModel``; Bridgman 1922, Miller
+      and Starr 1969): it needs values > 0 and maximised criteria, so it is given the scaled
+      scores mapped back onto the snapshot's scale shifted to start at 1, ``1 + (max - min) x
+      scaled``. On a 1-to-5 scale those are the raw scores with minimised criteria turned round.
+    - VIKOR (``skcriteria.agg.vikor.VIKOR``, v = 0.5; Opricovic and Tzeng 2004): it rescales each
+      column between its best and worst value, so the scaled scores (all maximised) give the same
+      result as the raw ones. The score is -Q (Q is lower-better); its compromise set is not used.
+    """
+    if method is AgreementMethod.TOPSIS:
+        return skcriteria_scores(matrix, Method.TOPSIS)
+    if method is AgreementMethod.WSM:
+        return skcriteria_scores(matrix, Method.WSM)
+    if len(matrix.alternatives) == 1:
+        return np.ones(1)
+    import skcriteria
+    from skcriteria.agg.simple import WeightedProductModel
+    from skcriteria.agg.vikor import VIKOR
+
+    low, high = matrix.scale
+    positive = method is AgreementMethod.WPM
+    values = 1.0 + (high - low) * matrix.scaled() if positive else matrix.scaled()
+    dm = skcriteria.mkdm(values, objectives=[max] * len(matrix.criteria), weights=matrix.weights,
+                         alternatives=list(matrix.alternatives), criteria=list(matrix.criteria))
+    if method is AgreementMethod.WPM:
+        return np.asarray(WeightedProductModel().evaluate(dm).e_.score, dtype=np.float64)
+    if method is AgreementMethod.VIKOR:
+        with warnings.catch_warnings():
+            # A criterion (or S or R) equal for every alternative divides 0 by 0; VIKOR then
+            # counts it as no distance (nan_to_num), which is the intended reading.
+            warnings.filterwarnings("ignore", message="Some criteria .or distance. was equal",
+                                    category=UserWarning)
+            warnings.filterwarnings("ignore", message="invalid value encountered",
+                                    category=RuntimeWarning)
+            result = VIKOR().evaluate(dm)
+        return 0.0 - np.asarray(result.e_.q_k, dtype=np.float64)  # 0.0 - 0.0 is not -0.0
+    raise AssertionError(method)  # pragma: no cover - exhaustive over AgreementMethod
+
+
+def kendall_tau(first: Sequence[int], second: Sequence[int]) -> float:
+    """Kendall's tau between two orders of the same alternatives (best first, no ties):
+    (concordant - discordant pairs) / all pairs. 1 for the same order, -1 for the reverse; 1 when
+    there are fewer than two alternatives (no pair can disagree).
+    """
+    if sorted(first) != sorted(second):
+        raise ValueError("the two orders must hold the same alternatives")
+    n = len(first)
+    if n < 2:
+        return 1.0
+    pos_a = np.empty(n, dtype=np.int64)
+    pos_b = np.empty(n, dtype=np.int64)
+    pos_a[list(first)] = np.arange(n)
+    pos_b[list(second)] = np.arange(n)
+    agree = np.sign(pos_a[:, None] - pos_a[None, :]) * np.sign(pos_b[:, None] - pos_b[None, :])
+    return float(np.triu(agree, k=1).sum() / (n * (n - 1) / 2))
+
+
+@dataclass(frozen=True, eq=False)
+class MethodAgreement:
+    """Each method's order (row indices, best first) and Kendall's tau between every pair."""
+
+    alternatives: tuple[str, ...]
+    methods: tuple[AgreementMethod, ...]
+    orders: tuple[tuple[int, ...], ...]
+    tau: FloatArray  # (methods, methods), symmetric, 1 on the diagonal
+    winners: tuple[str, ...]  # each method's first alternative
+    winners_differ: bool  # the methods do not all pick the same winner
+
+
+def method_agreement(matrix: DecisionMatrix,
+                     methods: Sequence[AgreementMethod] = tuple(AgreementMethod)
+                     ) -> MethodAgreement:
+    """Rank ``matrix`` by each method (ties broken by ``ranking.order``) and compare the orders."""
+    orders = tuple(order(method_scores(matrix, m), matrix) for m in methods)
+    tau = np.array([[kendall_tau(a, b) for b in orders] for a in orders]).reshape(
+        len(orders), len(orders))
+    winners = tuple(matrix.alternatives[o[0]] for o in orders)
+    return MethodAgreement(alternatives=matrix.alternatives, methods=tuple(methods),
+                           orders=orders, tau=tau, winners=winners,
+                           winners_differ=len(set(winners)) > 1)

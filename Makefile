@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 MXNET_VENV := .venv-mxnet
 BIN := $(VENV)/bin
-PIP_FLAGS := --quiet --disable-pip-version-check
+PIP_FLAGS := --quiet --quiet --disable-pip-version-check
 
 .PHONY: run test setup lint clean
 

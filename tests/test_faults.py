@@ -1,0 +1,60 @@
+"""The fault matrix's cases that belong to no other module: where the result is written.
+
+The rest of the matrix lives beside the code it exercises; docs/faults.md lists every case with
+its test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from selector.cli.app import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["missing-folder", "under-a-file", "is-a-folder"])
+def test_unwritable_output_is_one_line_and_leaves_nothing(tmp_path: Path, kind: str) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me", encoding="utf-8")
+    target = {"missing-folder": tmp_path / "gone" / "out.json",
+              "under-a-file": blocker / "out.json",
+              "is-a-folder": tmp_path}[kind]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, out, err = invoke("recommend", "--format", "json", "--output", str(target),
+                            "--samples", "0")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"dlselect: error: cannot write {target}: ")
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert blocker.read_text(encoding="utf-8") == "keep me"
+
+
+def test_output_vanishing_between_runs_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "rec.json"
+    assert invoke("recommend", "--format", "json", "--output", str(target),
+                  "--samples", "0")[0] == 0
+    target.unlink()
+    folder.rmdir()
+    code, _, err = invoke("recommend", "--format", "json", "--output", str(target))
+    assert code == 2 and "cannot write" in err
+
+
+def test_an_existing_output_is_replaced_whole(tmp_path: Path) -> None:
+    target = tmp_path / "rec.json"
+    target.write_text("x" * 100_000, encoding="utf-8")
+    assert invoke("recommend", "--format", "json", "--output", str(target),
+                  "--samples", "0")[0] == 0
+    json.loads(target.read_text(encoding="utf-8"))  # no tail of the old content
+    assert [p.name for p in tmp_path.iterdir()] == ["rec.json"]

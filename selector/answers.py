@@ -19,15 +19,17 @@ Every key is optional but ``schema_version``; precedence is flags over file over
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from selector.errors import ProfileError
+from selector.errors import ProfileError, location
 
 ANSWERS_SCHEMA_VERSION: Literal[1] = 1
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Answers(BaseModel):
@@ -58,8 +60,13 @@ def load_answers(path: Path) -> Answers:
         raise ProfileError(f"{path}: cannot read: {exc}") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:
+        # TOMLDecodeError, or the plain ValueError tomllib raises for an integer of more than
+        # sys.get_int_max_str_digits() (4300) digits.
         raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table.
+        raise ProfileError(f"{path}: not valid TOML: nested too deeply") from None
     version = data.get("schema_version")
     if version != ANSWERS_SCHEMA_VERSION:
         raise ProfileError(f"{path}: schema_version: unsupported {version!r}; this dlselect "
@@ -68,7 +75,7 @@ def load_answers(path: Path) -> Answers:
         return Answers.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = location(err["loc"])
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise ProfileError(f"{path}: {loc}: {err['msg']}{more}") from None
 
@@ -80,12 +87,18 @@ def to_toml(answers: Answers) -> str:
     data = answers.model_dump(exclude_none=True, exclude={"schema_version", "weights"})
     for key, value in data.items():
         lines.append(f"{key} = {_value(value)}")
-    if answers.weights:
+    if answers.weights is not None:  # an empty table too: {} must not read back as None
         lines.append("")
         lines.append("[weights]")
         for name, weight in answers.weights.items():
-            lines.append(f"{name} = {_value(weight)}")
+            lines.append(f"{_key(name)} = {_value(weight)}")
     return "\n".join(lines) + "\n"
+
+
+def _key(name: str) -> str:
+    # Weight names come from a file or a flag, not only from criterion ids: quote what a bare
+    # TOML key cannot hold (a space, a dot, an empty name).
+    return name if _BARE_KEY.fullmatch(name) else _value(name)
 
 
 def _value(value: object) -> str:
@@ -96,7 +109,10 @@ def _value(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
+        # A JSON string is a TOML basic string but for two things: JSON's ASCII escapes of
+        # characters outside the BMP are surrogate pairs, which TOML refuses, and JSON leaves
+        # DEL raw, which TOML must have escaped.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to an answers file")

@@ -33,3 +33,9 @@ class ProfileError(DlselectError):
 
 class RankingError(DlselectError):
     """The decision problem cannot be ranked (for example nothing is left to rank)."""
+
+
+def location(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """A pydantic error location as a reader writes it: ``scores[2].value``."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return text or "(top level)"

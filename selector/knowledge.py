@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from selector.errors import KnowledgeError
+from selector.errors import KnowledgeError, location
 from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Snapshot
 from selector.paths import knowledge_dir
 
@@ -71,14 +71,16 @@ def read_document(path: Path) -> dict[str, Any]:
         raise KnowledgeError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc}") from None
+    kind = "json" if path.suffix == ".json" else "toml"
     try:
-        if path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        kind = "json" if path.suffix == ".json" else "toml"
+        data = json.loads(text) if kind == "json" else tomllib.loads(text)
+    except ValueError as exc:
+        # Not only the decode errors: both parsers raise a plain ValueError for an integer of
+        # more than sys.get_int_max_str_digits() (4300) digits.
         raise KnowledgeError(f"{path}: not valid {kind}: {exc}") from None
+    except RecursionError:
+        # Both parsers recurse once per nested array or table.
+        raise KnowledgeError(f"{path}: not valid {kind}: nested too deeply") from None
     if not isinstance(data, dict):
         raise KnowledgeError(f"{path}: the document must be a table/object at the top level")
     return data
@@ -182,7 +184,7 @@ def validation_lines(exc: ValidationError) -> list[str]:
     """Turn pydantic errors into 'location: what is wrong' lines."""
     lines = []
     for err in exc.errors():
-        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        loc = location(err["loc"])
         lines.append(f"{loc or '(top level)'}: {err['msg']}")
     return lines
 

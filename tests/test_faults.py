@@ -58,3 +58,10 @@ def test_an_existing_output_is_replaced_whole(tmp_path: Path) -> None:
                   "--samples", "0")[0] == 0
     json.loads(target.read_text(encoding="utf-8"))  # no tail of the old content
     assert [p.name for p in tmp_path.iterdir()] == ["rec.json"]
+
+
+def test_nothing_left_to_rank_is_one_line() -> None:
+    code, out, err = invoke("recommend", "--kb", "2017", "--language", "swift")
+    assert code == 2 and out == ""
+    assert err.splitlines() == ["dlselect: error: no framework is left to rank: every one is "
+                                "excluded", "Tip: relax --language, --hardware or --deployment"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from selector.errors import DlselectError
+from selector.errors import DlselectError, location
 from selector.probing.models import PROBE_REPORT_SCHEMA_VERSION, Outcome, ProbeReport
 
 
@@ -24,6 +24,9 @@ def load_report(path: Path) -> ProbeReport:
         raise ProbeResultsError(f"{path}: cannot read: {exc}") from None
     except ValueError as exc:
         raise ProbeResultsError(f"{path}: not JSON: {exc}") from None
+    except RecursionError:
+        # json recurses once per nested array or object.
+        raise ProbeResultsError(f"{path}: not JSON: nested too deeply") from None
     if not isinstance(data, dict) or data.get("tool") != "dlselect":
         raise ProbeResultsError(f"{path}: not a dlselect probe-results file",
                                 tip="make one with: dlselect probe --format json > host.json")
@@ -35,7 +38,7 @@ def load_report(path: Path) -> ProbeReport:
         return ProbeReport.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        loc = location(err["loc"])
         raise ProbeResultsError(f"{path}: {loc}: {err['msg']}") from None
 
 

@@ -24,6 +24,7 @@ from typing import IO, Protocol
 
 from pydantic import ValidationError
 
+from selector.errors import location
 from selector.probing.environment import child_env
 from selector.probing.models import PROBE_SCHEMA_VERSION, Outcome, ProbeDocument, ProbeStatus
 
@@ -245,9 +246,16 @@ def read_document(job: Job, output: Path) -> Outcome:
         return _outcome(job, ProbeStatus.FAILED,
                         f"oversized output: {size} bytes (limit {MAX_OUTPUT_BYTES})")
     try:
-        data = json.loads(output.read_bytes())
+        raw = output.read_bytes()
+    except OSError as exc:  # stat() succeeds on a directory, or on a file we may not read
+        return _outcome(job, ProbeStatus.FAILED, f"unreadable output: {exc.strerror or exc}")
+    try:
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         return _outcome(job, ProbeStatus.FAILED, f"garbage output: not JSON ({exc})")
+    except RecursionError:
+        # json recurses once per nested array or object.
+        return _outcome(job, ProbeStatus.FAILED, "garbage output: not JSON (nested too deeply)")
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != PROBE_SCHEMA_VERSION:
         return _outcome(job, ProbeStatus.FAILED, f"wrong schema version {version!r} "
@@ -256,7 +264,7 @@ def read_document(job: Job, output: Path) -> Outcome:
         doc = ProbeDocument.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = location(err["loc"])
         return _outcome(job, ProbeStatus.FAILED, f"invalid output: {loc}: {err['msg']}")
     if doc.framework != job.framework:
         return _outcome(job, ProbeStatus.FAILED,

@@ -5,7 +5,7 @@ MXNET_VENV := .venv-mxnet
 BIN := $(VENV)/bin
 PIP_FLAGS := --quiet --quiet --disable-pip-version-check
 
-.PHONY: run test setup lint clean
+.PHONY: run test setup lint bench clean
 
 run: setup
 	$(BIN)/dlselect recommend
@@ -24,6 +24,9 @@ $(MXNET_VENV)/.stamp: requirements-mxnet.txt
 	$(PYTHON) -m venv $(MXNET_VENV)
 	$(MXNET_VENV)/bin/pip install $(PIP_FLAGS) -r requirements-mxnet.txt
 	touch $@
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
 
 lint: setup
 	$(BIN)/ruff check selector probes tests

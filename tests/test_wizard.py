@@ -22,7 +22,8 @@ def session(lines: list[str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# snapshot, languages, task, hardware, deployment, priorities, retired?, probe?, save?, report?
+# snapshot, languages, task, hardware, deployment, priorities, retired?, probe?, save?,
+# report format
 ANSWERED = ["current", "python, cpp", "transformer", "gpu, multi-gpu", "server",
             "speed++ keras0", "y", "n", "n", "n"]
 
@@ -78,12 +79,20 @@ def test_end_of_input_leaves_cleanly() -> None:
 
 def test_saved_answers_replay_to_the_same_json(tmp_path: Path) -> None:
     answers, report = tmp_path / "a.toml", tmp_path / "r.json"
-    lines = ANSWERED[:-2] + ["y", str(answers), "y", str(report)]
+    lines = ANSWERED[:-2] + ["y", str(answers), "json", str(report)]
     code, _, err = session(lines)
     assert code == 0, err
     replay = runner.invoke(app, ["recommend", "--answers", str(answers), "--format", "json"])
     assert replay.exit_code == 0, replay.stderr
     assert json.loads(replay.stdout) == json.loads(report.read_text())
+
+
+def test_the_report_can_be_saved_as_a_decision_record(tmp_path: Path) -> None:
+    record = tmp_path / "adr.md"
+    code, out, err = session(ANSWERED[:-2] + ["n", "pdf", "markdown", str(record)])
+    assert code == 0, err
+    assert "answer json, markdown or no, not 'pdf'" in out
+    assert record.read_text(encoding="utf-8").startswith("---\nstatus: proposed\n")
 
 
 def test_flags_override_the_answers_file(tmp_path: Path) -> None:
@@ -164,8 +173,8 @@ def test_a_whole_session_in_a_real_terminal() -> None:
         verdict = child.before
         assert "PyTorch" in verdict and "TensorFlow" in verdict and "Excluded" in verdict
         child.sendline("n")
-        child.expect("Save the report as JSON")
-        child.sendline("n")
+        child.expect("Save the report")
+        child.sendline("no")
         child.expect(pexpect.EOF)
     finally:
         child.close()

@@ -180,9 +180,24 @@ def _session(ask: Asker, console: Console, start: Answers) -> None:
 
         write_atomic(path, to_toml(answers))
         console.print(f"Saved. Replay: dlselect recommend --answers {path}")
-    if ask.confirm("Save the report as JSON?", False):
-        path = ask.ask("File", Path, "dlselect-report.json")
-        write_atomic(path, rec.model_dump_json(indent=2) + "\n")
+    def report_format(text: str) -> str | None:
+        if text in ("no", "n"):
+            return None
+        if text not in ("json", "markdown"):
+            raise DlselectError(f"answer json, markdown or no, not {text!r}")
+        return text
+
+    fmt = ask.ask("Save the report? json, markdown (a decision record) or no", report_format,
+                  "no")
+    if fmt is not None:
+        suffix = ".json" if fmt == "json" else ".md"
+        path = ask.ask("File", Path, f"dlselect-report{suffix}")
+        from selector.report.registry import formatter_for
+        from selector.vocab import OutputFormat
+
+        text = formatter_for(OutputFormat(fmt)).render(rec)
+        assert isinstance(text, str)
+        write_atomic(path, text)
         console.print(f"Saved {path}.")
 
 

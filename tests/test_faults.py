@@ -6,6 +6,7 @@ its test."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,12 @@ def test_nothing_left_to_rank_is_one_line() -> None:
     assert code == 2 and out == ""
     assert err.splitlines() == ["dlselect: error: no framework is left to rank: every one is "
                                 "excluded", "Tip: relax --language, --hardware or --deployment"]
+
+
+def test_output_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    target = tmp_path / "rec.md"
+    assert invoke("recommend", "--format", "markdown", "--output", str(target),
+                  "--samples", "0")[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 lint: setup
-	$(BIN)/ruff check selector probes tests
+	$(BIN)/ruff check selector probes tests benchmarks
 	$(BIN)/mypy
 
 clean:

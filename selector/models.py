@@ -165,7 +165,7 @@ class Profile(Frozen):
     method: Method = Method.TOPSIS
     snapshot: str = DEFAULT_SNAPSHOT
     #: Weight samples of the robustness analysis (0: skip it) and their random seed.
-    samples: int = Field(default=100_000, ge=0, le=10_000_000)
+    samples: int = Field(default=20_000, ge=0, le=10_000_000)
     seed: int = 0
     #: Rank retired frameworks too (marked as retired) instead of excluding them.
     allow_retired: bool = False

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from selector.engine.constraints import split
 from selector.engine.matrix import DecisionMatrix, build_matrix
-from selector.engine.measured import gpu_exclusions, measure_speed
 from selector.engine.profile import check_against
 from selector.engine.ranking import rank
 from selector.engine.weights import derive_weights
@@ -27,7 +26,9 @@ from selector.models import (
     SnapshotRef,
     SourceRef,
 )
-from selector.probing.models import Outcome
+
+if TYPE_CHECKING:
+    from selector.probing.models import Outcome
 
 #: Digits kept in scores, weights and contributions of a recommendation.
 DIGITS = 6
@@ -51,6 +52,8 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
     warnings: list[str] = []
     probe_excluded: list[Exclusion] = []
     if probes is not None:
+        from selector.engine.measured import gpu_exclusions, measure_speed
+
         snapshot, measured, warnings = measure_speed(snapshot, profile, probes)
         probe_excluded, gpu_warnings = gpu_exclusions(snapshot, profile, probes)
         warnings += gpu_warnings

@@ -160,6 +160,13 @@ def ranks_from_scores(scores: FloatArray, tiebreaks: Sequence[FloatArray] = ()) 
     return ranks
 
 
+def _has_tie(scores: FloatArray) -> npt.NDArray[np.bool_]:
+    """Per sample: do two alternatives tie (scores within ``TIE_TOLERANCE``, as ``order``)?"""
+    bucket = np.sort(np.round(scores / TIE_TOLERANCE), axis=1)
+    tied: npt.NDArray[np.bool_] = (np.diff(bucket, axis=1) == 0).any(axis=1)
+    return tied
+
+
 def _rank_counts(ranks: IntArray) -> IntArray:
     n = ranks.shape[1]
     cells = (np.arange(n) * n + (ranks - 1)).ravel()
@@ -208,8 +215,12 @@ def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
     counts = np.zeros((n, n), dtype=np.int64)
     for part in _chunks(samples):
         weights = draw(part.stop - part.start)
-        ranks = ranks_from_scores(scores_for(matrix, method, weights),
-                                  tiebreak_keys(matrix, weights))
+        scores = scores_for(matrix, method, weights)
+        ranks = ranks_from_scores(scores)
+        # The tie-break keys cost a weighted sum per sample; only samples with a tie need them.
+        tied = _has_tie(scores)
+        if tied.any():
+            ranks[tied] = ranks_from_scores(scores[tied], tiebreak_keys(matrix, weights[tied]))
         counts += _rank_counts(ranks)
     shares: FloatArray = counts / samples
     return shares

@@ -143,7 +143,7 @@ def wait_for_quiet(max_wait_s: float = QUIET_MAX_WAIT_S) -> None:
     background work (compiler threads, thread pools spinning down)."""
     deadline = time.monotonic() + max_wait_s
     while time.monotonic() < deadline:
-        busy = _cpu_busy(0.1)
+        busy = _cpu_busy(0.05)
         if busy is None or busy < QUIET_BUSY_SHARE:
             return
 

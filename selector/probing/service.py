@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from selector.errors import DlselectError
@@ -36,7 +37,9 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None) -> ProbeRepor
     wanted = request.frameworks or tuple(all_names())
     host = host_facts()
     warnings: list[str] = []
-    interpreters = [inspect(p) for p in candidate_interpreters(list(request.pythons))]
+    # Each look-up starts an interpreter (tens of milliseconds): ask them all at once.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        interpreters = list(pool.map(inspect, candidate_interpreters(list(request.pythons))))
     results: dict[int, Outcome] = {}
     jobs: list[tuple[int, Job, str]] = []
     slot = 0

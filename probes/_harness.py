@@ -111,7 +111,7 @@ class Budget:
 
 
 BUDGETS: dict[str, Budget] = {
-    "quick": Budget("quick", min_sample_s=0.02, samples=7, gemm_n=512, conv_batch=8),
+    "quick": Budget("quick", min_sample_s=0.02, samples=5, gemm_n=512, conv_batch=8),
     "full": Budget("full", min_sample_s=0.1, samples=21, gemm_n=1024, conv_batch=32),
 }
 

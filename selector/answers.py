@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from selector.errors import ProfileError, location
+from selector.errors import ProfileError, location, read_text
 
 ANSWERS_SCHEMA_VERSION: Literal[1] = 1
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -52,12 +52,7 @@ class Answers(BaseModel):
 
 
 def load_answers(path: Path) -> Answers:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such answers file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, ProfileError, "answers file")
     try:
         data = tomllib.loads(text)
     except ValueError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class DlselectError(Exception):
     """Base of every error dlselect reports to a user instead of a traceback.
@@ -39,3 +41,13 @@ def location(loc: tuple[int | str, ...] | list[int | str]) -> str:
     """A pydantic error location as a reader writes it: ``scores[2].value``."""
     text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     return text or "(top level)"
+
+
+def read_text(path: Path, error: type[DlselectError], what: str = "file") -> str:
+    """A text file's content, or ``error`` with the path and what went wrong."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read: {exc}") from None

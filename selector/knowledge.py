@@ -12,8 +12,8 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from selector.errors import KnowledgeError, location
-from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Snapshot
+from selector.errors import KnowledgeError, location, read_text
+from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Score, Snapshot
 from selector.paths import knowledge_dir
 
 SNAPSHOT_SUFFIX = ".toml"
@@ -65,12 +65,7 @@ def load_document(ref: str) -> Snapshot | Overlay:
 
 def read_document(path: Path) -> dict[str, Any]:
     """Read a TOML or JSON document; any failure becomes a located KnowledgeError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, KnowledgeError)
     kind = "json" if path.suffix == ".json" else "toml"
     try:
         data = json.loads(text) if kind == "json" else tomllib.loads(text)
@@ -141,25 +136,36 @@ def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
     for i, sid in enumerate(own):
         if sid in base_sources or own.count(sid) > 1:
             problems.append(f"sources[{i}].id: {sid!r} is already used; choose another id")
-    sources = base_sources | set(own)
-    frameworks = {f.id for f in base.frameworks}
-    criteria = {c.id for c in base.criteria}
-    seen: set[tuple[str, str]] = set()
-    for i, sc in enumerate(overlay.scores):
+    score_problems, _ = check_scores(overlay.scores, base, sources=base_sources | set(own),
+                                     where=f" in snapshot {base.id}")
+    return problems + score_problems
+
+
+def check_scores(scores: list[Score], snap: Snapshot, *, sources: set[str],
+                 where: str = "") -> tuple[list[str], dict[tuple[str, str], int]]:
+    """References, range and duplicates of scores against ``snap``'s frameworks, criteria and
+    scale; also returns where each (framework, criterion) is first scored."""
+    problems: list[str] = []
+    frameworks = {f.id for f in snap.frameworks}
+    criteria = {c.id for c in snap.criteria}
+    seen: dict[tuple[str, str], int] = {}
+    for i, sc in enumerate(scores):
         loc = f"scores[{i}]"
         if sc.framework not in frameworks:
-            problems.append(f"{loc}.framework: {sc.framework!r} is not in snapshot {base.id}")
+            problems.append(f"{loc}.framework: unknown framework {sc.framework!r}{where}")
         if sc.criterion not in criteria:
-            problems.append(f"{loc}.criterion: {sc.criterion!r} is not in snapshot {base.id}")
+            problems.append(f"{loc}.criterion: unknown criterion {sc.criterion!r}{where}")
         if sc.source not in sources:
             problems.append(f"{loc}.source: unknown source {sc.source!r}")
-        if not base.scale.min <= sc.value <= base.scale.max:
+        if not snap.scale.min <= sc.value <= snap.scale.max:
             problems.append(f"{loc}.value: {sc.value:g} is outside the scale "
-                            f"[{base.scale.min:g}, {base.scale.max:g}]")
-        if (sc.framework, sc.criterion) in seen:
-            problems.append(f"{loc}: {sc.framework}/{sc.criterion} is already in the overlay")
-        seen.add((sc.framework, sc.criterion))
-    return problems
+                            f"[{snap.scale.min:g}, {snap.scale.max:g}]")
+        key = (sc.framework, sc.criterion)
+        if key in seen:
+            problems.append(f"{loc}: {sc.framework}/{sc.criterion} is already scored "
+                            f"in scores[{seen[key]}]")
+        seen.setdefault(key, i)
+    return problems, seen
 
 
 def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
@@ -201,32 +207,15 @@ def cross_check(snap: Snapshot) -> list[str]:
         problems.append("scale: min must be below max")
     sources = {s.id for s in snap.sources}
     criteria = {c.id for c in snap.criteria}
-    frameworks = {f.id for f in snap.frameworks}
     for i, fw in enumerate(snap.frameworks):
         if fw.status_source is not None and fw.status_source not in sources:
             problems.append(f"frameworks[{i}].status_source: unknown source {fw.status_source!r}")
         if fw.source is not None and fw.source not in sources:
             problems.append(f"frameworks[{i}].source: unknown source {fw.source!r}")
-    seen: dict[tuple[str, str], int] = {}
-    for i, sc in enumerate(snap.scores):
-        loc = f"scores[{i}]"
-        if sc.framework not in frameworks:
-            problems.append(f"{loc}.framework: unknown framework {sc.framework!r}")
-        if sc.criterion not in criteria:
-            problems.append(f"{loc}.criterion: unknown criterion {sc.criterion!r}")
-        if sc.source not in sources:
-            problems.append(f"{loc}.source: unknown source {sc.source!r}")
-        if not snap.scale.min <= sc.value <= snap.scale.max:
-            problems.append(f"{loc}.value: {sc.value:g} is outside the scale "
-                            f"[{snap.scale.min:g}, {snap.scale.max:g}]")
-        if sc.as_of > snap.as_of:
-            problems.append(f"{loc}.as_of: {sc.as_of} is later than the snapshot's as_of "
-                            f"{snap.as_of}")
-        key = (sc.framework, sc.criterion)
-        if key in seen:
-            problems.append(f"{loc}: {sc.framework}/{sc.criterion} is already scored "
-                            f"in scores[{seen[key]}]")
-        seen.setdefault(key, i)
+    score_problems, seen = check_scores(snap.scores, snap, sources=sources)
+    problems += score_problems
+    problems += [f"scores[{i}].as_of: {sc.as_of} is later than the snapshot's as_of {snap.as_of}"
+                 for i, sc in enumerate(snap.scores) if sc.as_of > snap.as_of]
     for fw in snap.frameworks:
         missing = [c.id for c in snap.criteria if (fw.id, c.id) not in seen]
         if missing:

@@ -137,9 +137,9 @@ def test_overlay_changes_exactly_the_scores_it_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("change", "expected"), [
     (('base = "current"', 'base = "1999"'), "base: unknown built-in snapshot '1999'"),
     (('framework = "jax"', 'framework = "chainer"'),
-     "scores[0].framework: 'chainer' is not in snapshot current"),
+     "scores[0].framework: unknown framework 'chainer' in snapshot current"),
     (('criterion = "resources"', 'criterion = "vibes"'),
-     "scores[0].criterion: 'vibes' is not in snapshot current"),
+     "scores[0].criterion: unknown criterion 'vibes' in snapshot current"),
     (("value = 2", "value = 9"), "scores[0].value: 9 is outside the scale [1, 5]"),
     (('source = "team-review"\nas_of = 2026-11-01\nrationale = "Nobody',
       'source = "rumour"\nas_of = 2026-11-01\nrationale = "Nobody'),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from selector.errors import DlselectError, location
+from selector.errors import DlselectError, location, read_text
 from selector.probing.models import PROBE_REPORT_SCHEMA_VERSION, Outcome, ProbeReport
 
 
@@ -16,12 +16,9 @@ class ProbeResultsError(DlselectError):
 
 
 def load_report(path: Path) -> ProbeReport:
+    text = read_text(path, ProbeResultsError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProbeResultsError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProbeResultsError(f"{path}: cannot read: {exc}") from None
+        data = json.loads(text)
     except ValueError as exc:
         raise ProbeResultsError(f"{path}: not JSON: {exc}") from None
     except RecursionError:

@@ -58,22 +58,38 @@ class ConsoleReporter:
             figure = f"gemm {gemm.gflops:.1f} GFLOP/s" if gemm else "ok"
             self.console.print(f"[green]{job.framework}: {figure}[/green]")
         else:
-            self.console.print(f"[yellow]{job.framework}: {outcome.status}: "
-                               f"{outcome.reason}[/yellow]")
+            self.console.print(
+                f"[yellow]{job.framework}: {outcome.status}: {outcome.reason}[/yellow]"
+            )
 
 
 def probe_command(
-    framework: list[str] = typer.Option([], "--framework", help="Probe only this framework "
-                                        "(repeatable): torch, tensorflow, jax, numba, mxnet, "
-                                        "pytensor, caffe, cntk, neon."),
-    python: list[str] = typer.Option([], "--python", help="Another interpreter to search "
-                                     "(repeatable)."),
-    budget: str = typer.Option("quick", "--budget", help="quick (seconds) or full."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or gpu."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output: table or json."),
+    framework: list[str] = typer.Option(
+        [],
+        "--framework",
+        metavar="NAME",
+        help="Probe only this framework "
+        "(repeatable): torch, tensorflow, jax, numba, mxnet, "
+        "pytensor, caffe, cntk, neon.",
+    ),
+    python: list[str] = typer.Option(
+        [], "--python", metavar="PATH", help="Another interpreter to search (repeatable)."
+    ),
+    budget: str = typer.Option(
+        "quick", "--budget", metavar="BUDGET", help="quick (seconds) or full."
+    ),
+    device: str = typer.Option("auto", "--device", metavar="DEVICE", help="auto, cpu or gpu."),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", metavar="FORMAT", help="Output: table or json."
+    ),
     refresh: bool = typer.Option(False, "--refresh", help="Measure again, ignoring the cache."),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Write the result to this file instead of stdout."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the result to this file instead of stdout.",
+    ),
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
     from rich.console import Console
@@ -89,9 +105,16 @@ def probe_command(
     stderr = Console(stderr=True)
     reporter = ConsoleReporter(stderr)
     try:
-        report = probe(ProbeRequest(frameworks=tuple(framework), pythons=tuple(python),
-                                    budget=budget, device=device, refresh=refresh),
-                       reporter=reporter)
+        report = probe(
+            ProbeRequest(
+                frameworks=tuple(framework),
+                pythons=tuple(python),
+                budget=budget,
+                device=device,
+                refresh=refresh,
+            ),
+            reporter=reporter,
+        )
     finally:
         reporter.close()
     for warning in report.warnings:
@@ -108,18 +131,30 @@ def probe_table(report: ProbeReport) -> RenderableType:
     from rich.text import Text
 
     host = report.host
-    table = Table(title=f"Probes on {host.get('cpu_model')} ({host.get('cpu_count')} threads), "
-                        f"budget {report.budget}", title_justify="left")
-    for column in ("Framework", "Version", "Status", "GEMM GFLOP/s", "conv2d GFLOP/s",
-                   "LSTM GFLOP/s", "Notes"):
+    table = Table(
+        title=f"Probes on {host.get('cpu_model')} ({host.get('cpu_count')} threads), "
+        f"budget {report.budget}",
+        title_justify="left",
+    )
+    for column in (
+        "Framework",
+        "Version",
+        "Status",
+        "GEMM GFLOP/s",
+        "conv2d GFLOP/s",
+        "LSTM GFLOP/s",
+        "Notes",
+    ):
         table.add_column(column, justify="right" if "GFLOP" in column else "left")
     reasons: list[Text] = []
     for res in report.results:
+
         def figure(op: str, res: Outcome = res) -> str:
             o = res.ops.get(op)
             if o is None:
                 return "-"
             return f"{o.gflops:.1f}" + (" ~" if o.unstable else "")
+
         notes = []
         if res.stands_for:
             notes.append(f"for {res.stands_for}")
@@ -128,10 +163,19 @@ def probe_table(report: ProbeReport) -> RenderableType:
         if res.reason:
             reasons.append(Text(f"  {res.framework}: {res.reason}"))
             notes.append(f"note {len(reasons)}")
-        table.add_row(res.framework, res.version or "-", str(res.status), figure("gemm"),
-                      figure("conv2d"), figure("lstm"), ", ".join(notes))
+        table.add_row(
+            res.framework,
+            res.version or "-",
+            str(res.status),
+            figure("gemm"),
+            figure("conv2d"),
+            figure("lstm"),
+            ", ".join(notes),
+        )
     parts: list[RenderableType] = [
-        table, Text("~ unstable: interquartile range above 10% of the median", style="dim")]
+        table,
+        Text("~ unstable: interquartile range above 10% of the median", style="dim"),
+    ]
     if reasons:
         parts.append(Text("Notes:", style="bold"))
         parts.extend(Text(f"  {i}.{r.plain[1:]}") for i, r in enumerate(reasons, start=1))

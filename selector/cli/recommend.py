@@ -25,44 +25,102 @@ DEFAULT_SAMPLES = 20_000
 
 def recommend_command(
     language: list[str] = typer.Option(
-        [], "--language", "-l", help="A language the team uses (repeatable). "
-        "None given: no language constraint."),
-    task: str | None = typer.Option(None, "--task", help="Main task: cnn, rnn, transformer."),
+        [],
+        "--language",
+        "-l",
+        metavar="LANG",
+        help="A language the team uses (repeatable). None given: no language constraint.",
+    ),
+    task: str | None = typer.Option(
+        None, "--task", metavar="TASK", help="Main task: cnn, rnn, transformer."
+    ),
     hardware: list[str] = typer.Option(
-        [], "--hardware", help="Hardware to train on (repeatable): cpu, gpu, multi-gpu, "
-        "multi-node, tpu, apple-silicon."),
+        [],
+        "--hardware",
+        metavar="HW",
+        help="Hardware to train on (repeatable): cpu, gpu, multi-gpu, "
+        "multi-node, tpu, apple-silicon.",
+    ),
     deployment: list[str] = typer.Option(
-        [], "--deployment", help="Where models must run (repeatable): server, mobile, browser."),
-    kb: str | None = typer.Option(None, "--kb", help="Knowledge snapshot: a built-in id "
-                                  "(default: current) or a snapshot or overlay file."),
+        [],
+        "--deployment",
+        metavar="TARGET",
+        help="Where models must run (repeatable): server, mobile, browser.",
+    ),
+    kb: str | None = typer.Option(
+        None,
+        "--kb",
+        metavar="SNAPSHOT",
+        help="Knowledge snapshot: a built-in id (default: current) or a snapshot or overlay file.",
+    ),
     weight: list[str] = typer.Option(
-        [], "--weight", "-w", help="CRITERION=W: set one criterion's relative weight "
-        "(repeatable); the others stay as derived."),
-    method: str | None = typer.Option(None, "--method",
-                                      help="Ranking method: topsis (default) or wsm."),
+        [],
+        "--weight",
+        "-w",
+        metavar="C=W",
+        help="CRITERION=W: set one criterion's relative weight "
+        "(repeatable); the others stay as derived.",
+    ),
+    method: str | None = typer.Option(
+        None, "--method", metavar="METHOD", help="Ranking method: topsis (default) or wsm."
+    ),
     allow_retired: bool | None = typer.Option(
-        None, "--allow-retired/--exclude-retired",
-        help="Rank retired frameworks too, marked as retired (default: exclude them)."),
+        None,
+        "--allow-retired/--exclude-retired",
+        help="Rank retired frameworks too, marked as retired (default: exclude them).",
+    ),
     probe: bool | None = typer.Option(
-        None, "--probe/--no-probe",
-        help="Measure installed frameworks live and use the results (default: no)."),
+        None,
+        "--probe/--no-probe",
+        help="Measure installed frameworks live and use the results (default: no).",
+    ),
     probe_results: list[Path] = typer.Option(
-        [], "--probe-results", help="Rank with measurements saved by `dlselect probe --format "
-        "json` (repeatable; e.g. one file per machine)."),
-    python: list[str] = typer.Option([], "--python", help="With --probe: another interpreter "
-                                     "to search for frameworks (repeatable)."),
-    budget: str | None = typer.Option(None, "--budget", help="With --probe: quick or full."),
-    samples: int | None = typer.Option(None, "--samples", help="Weight samples for the "
-                                       "robustness analysis (default 20000; 0 skips it)."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed of the robustness "
-                                    "analysis (default 0)."),
+        [],
+        "--probe-results",
+        metavar="FILE",
+        help="Rank with measurements saved by `dlselect probe --format "
+        "json` (repeatable; e.g. one file per machine).",
+    ),
+    python: list[str] = typer.Option(
+        [],
+        "--python",
+        metavar="PATH",
+        help="With --probe: another interpreter to search for frameworks (repeatable).",
+    ),
+    budget: str | None = typer.Option(
+        None, "--budget", metavar="BUDGET", help="With --probe: quick or full."
+    ),
+    samples: int | None = typer.Option(
+        None,
+        "--samples",
+        metavar="N",
+        help="Weight samples for the robustness analysis (default 20000; 0 skips it).",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", metavar="S", help="Random seed of the robustness analysis (default 0)."
+    ),
     answers_file: Path | None = typer.Option(
-        None, "--answers", help="Replay answers saved by the wizard (TOML); flags override it."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output: table, json or markdown."),
-    chart: Path | None = typer.Option(None, "--chart", help="Also draw the scores and the rank "
-                                      "acceptability to this .svg or .png file."),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Write the result to this file instead of stdout."),
+        None,
+        "--answers",
+        metavar="FILE",
+        help="Replay answers saved by the wizard (TOML); flags override it.",
+    ),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", metavar="FORMAT", help="Output: table, json or markdown."
+    ),
+    chart: Path | None = typer.Option(
+        None,
+        "--chart",
+        metavar="FILE",
+        help="Also draw the scores and the rank acceptability to this .svg or .png file.",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the result to this file instead of stdout.",
+    ),
 ) -> None:
     """Rank deep-learning frameworks for a team, and show why."""
     from selector.answers import Answers, load_answers
@@ -70,21 +128,31 @@ def recommend_command(
 
     base = load_answers(answers_file) if answers_file else Answers()
     flags = {
-        "snapshot": kb, "languages": language or None, "task": task,
-        "hardware": hardware or None, "deployment": deployment or None, "method": method,
-        "allow_retired": allow_retired, "probe": probe, "budget": budget,
-        "pythons": python or None, "samples": samples, "seed": seed,
+        "snapshot": kb,
+        "languages": language or None,
+        "task": task,
+        "hardware": hardware or None,
+        "deployment": deployment or None,
+        "method": method,
+        "allow_retired": allow_retired,
+        "probe": probe,
+        "budget": budget,
+        "pythons": python or None,
+        "samples": samples,
+        "seed": seed,
     }
     merged = base.model_copy(update={k: v for k, v in flags.items() if v is not None})
     if weight:
-        merged = merged.model_copy(update={"weights": {**(base.weights or {}),
-                                                       **dict(parse_weight(w) for w in weight)}})
+        merged = merged.model_copy(
+            update={"weights": {**(base.weights or {}), **dict(parse_weight(w) for w in weight)}}
+        )
     if chart is not None:
         from selector.report.chart import FORMATS
 
         if chart.suffix not in FORMATS:
-            raise DlselectError(f"--chart file must end in {' or '.join(FORMATS)}, "
-                                f"not {chart.suffix!r}")
+            raise DlselectError(
+                f"--chart file must end in {' or '.join(FORMATS)}, not {chart.suffix!r}"
+            )
     rec = recommend_from_answers(merged, probe_results)
     link: str | None = None
     if chart is not None:
@@ -98,8 +166,10 @@ def recommend_command(
     render(rec, fmt, output, chart=link)
 
 
-def recommend_from_answers(answers: Answers, probe_results: list[Path] | None = None,
-                           ) -> Recommendation:
+def recommend_from_answers(
+    answers: Answers,
+    probe_results: list[Path] | None = None,
+) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
     (so a saved session replays to the same result)."""
     from selector.engine.profile import build_profile
@@ -107,31 +177,39 @@ def recommend_from_answers(answers: Answers, probe_results: list[Path] | None = 
     from selector.vocab import DEFAULT_SNAPSHOT
 
     profile = build_profile(
-        languages=answers.languages or [], task=answers.task, hardware=answers.hardware or [],
-        deployment=answers.deployment or [], weights=answers.weights or {},
-        method=answers.method or "topsis", snapshot=answers.snapshot or DEFAULT_SNAPSHOT)
+        languages=answers.languages or [],
+        task=answers.task,
+        hardware=answers.hardware or [],
+        deployment=answers.deployment or [],
+        weights=answers.weights or {},
+        method=answers.method or "topsis",
+        snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
+    )
     if answers.samples is not None and not 0 <= answers.samples <= 10_000_000:
         raise DlselectError(f"--samples must be between 0 and 10000000, got {answers.samples}")
-    profile = profile.model_copy(update={
-        "allow_retired": bool(answers.allow_retired),
-        "samples": DEFAULT_SAMPLES if answers.samples is None else answers.samples,
-        "seed": answers.seed or 0})
+    profile = profile.model_copy(
+        update={
+            "allow_retired": bool(answers.allow_retired),
+            "samples": DEFAULT_SAMPLES if answers.samples is None else answers.samples,
+            "seed": answers.seed or 0,
+        }
+    )
     outcomes: list[Outcome] | None = None
     if probe_results:
         from selector.probing.results import load_outcomes
 
         outcomes = load_outcomes(list(probe_results))
     if answers.probe:
-        outcomes = (outcomes or []) + run_live_probes(answers.pythons or [],
-                                                      answers.budget or "quick")
+        outcomes = (outcomes or []) + run_live_probes(
+            answers.pythons or [], answers.budget or "quick"
+        )
     rec = recommend(profile, probes=outcomes)
     for warning in rec.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return rec
 
 
-def render(rec: Recommendation, fmt: str, output: Path | None, *,
-           chart: str | None = None) -> None:
+def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | None = None) -> None:
     from selector.report.registry import formatter_for
     from selector.vocab import OutputFormat, allowed
 

@@ -133,19 +133,15 @@ def probe_table(report: ProbeReport) -> RenderableType:
     host = report.host
     table = Table(
         title=f"Probes on {host.get('cpu_model')} ({host.get('cpu_count')} threads), "
-        f"budget {report.budget}",
+        f"budget {report.budget}; GFLOP/s",
         title_justify="left",
     )
-    for column in (
-        "Framework",
-        "Version",
-        "Status",
-        "GEMM GFLOP/s",
-        "conv2d GFLOP/s",
-        "LSTM GFLOP/s",
-        "Notes",
-    ):
-        table.add_column(column, justify="right" if "GFLOP" in column else "left")
+    table.add_column("Framework", no_wrap=True)
+    table.add_column("Version", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for op in ("GEMM", "conv2d", "LSTM"):
+        table.add_column(op, justify="right", no_wrap=True)
+    table.add_column("Notes")
     reasons: list[Text] = []
     for res in report.results:
 

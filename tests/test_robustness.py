@@ -101,6 +101,19 @@ def test_vectorised_scores_equal_skcriteria_on_sampled_weights(method: Method) -
         assert np.allclose(row, theirs, atol=1e-9)
 
 
+def cube_topsis(values: np.ndarray, weights: np.ndarray, maximise: np.ndarray) -> np.ndarray:
+    """TOPSIS written the textbook way, on the full weighted (samples, A, C) cube: a reference
+    for the matrix-product form in ``ranking.topsis``."""
+    unit = values / np.linalg.norm(values, axis=0)
+    weighted = weights[:, None, :] * unit
+    best = np.where(maximise, weighted.max(axis=1), weighted.min(axis=1))[:, None, :]
+    worst = np.where(maximise, weighted.min(axis=1), weighted.max(axis=1))[:, None, :]
+    d_best = np.sqrt(((weighted - best) ** 2).sum(axis=-1))
+    d_worst = np.sqrt(((weighted - worst) ** 2).sum(axis=-1))
+    total = d_best + d_worst
+    return np.divide(d_worst, total, out=np.full_like(total, 0.5), where=total > 0)
+
+
 def test_fast_topsis_equals_ranking_topsis() -> None:
     # Includes a constant column and zero weights (the corners of the simplex).
     m = random_matrix(4, a=7, c=6)
@@ -109,6 +122,7 @@ def test_fast_topsis_equals_ranking_topsis() -> None:
     samples = np.vstack([uniform_weights(np.random.default_rng(2), 200, 6), np.eye(6)])
     fast = scores_for(DecisionMatrix(m.alternatives, m.criteria, values, m.maximise, m.weights,
                                      m.scale), Method.TOPSIS, samples)
+    assert np.allclose(fast, cube_topsis(values, samples, m.maximise), atol=1e-12)
     assert np.allclose(fast, topsis(values, samples, m.maximise), atol=1e-12)
 
 

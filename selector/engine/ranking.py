@@ -22,16 +22,19 @@ TIE_TOLERANCE = 1e-9
 def topsis(values: FloatArray, weights: FloatArray, maximise: np.ndarray) -> FloatArray:
     """TOPSIS relative closeness (Hwang and Yoon 1981) with vector normalisation.
 
-    ``weights`` is one vector (criteria,) or many (samples, criteria); the result is
-    (alternatives,) or (samples, alternatives).
+    ``weights`` (>= 0) is one vector (criteria,) or many (samples, criteria); the result is
+    (alternatives,) or (samples, alternatives). With w >= 0 the ideal of the weighted matrix is
+    w times the ideal of the normalised one, so d+^2 = (w^2) . (u - u*)^2 and d-^2 likewise:
+    two matrix products, with no (samples, alternatives, criteria) temporaries, which is what
+    lets the robustness analysis score 100,000 weight vectors in a fraction of a second.
     """
     norms = np.linalg.norm(values, axis=0)
     unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
-    weighted = weights[..., None, :] * unit  # (..., alternatives, criteria)
-    best = np.where(maximise, weighted.max(axis=-2), weighted.min(axis=-2))[..., None, :]
-    worst = np.where(maximise, weighted.min(axis=-2), weighted.max(axis=-2))[..., None, :]
-    d_best = np.sqrt(((weighted - best) ** 2).sum(axis=-1))
-    d_worst = np.sqrt(((weighted - worst) ** 2).sum(axis=-1))
+    best = np.where(maximise, unit.max(axis=0), unit.min(axis=0))
+    worst = np.where(maximise, unit.min(axis=0), unit.max(axis=0))
+    squared = weights**2
+    d_best = np.sqrt(np.maximum(squared @ ((unit - best) ** 2).T, 0.0))
+    d_worst = np.sqrt(np.maximum(squared @ ((unit - worst) ** 2).T, 0.0))
     total = d_best + d_worst
     # Every alternative equal on every weighted criterion: no one is closer to the ideal.
     closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),

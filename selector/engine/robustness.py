@@ -23,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from selector.engine.matrix import DecisionMatrix, FloatArray
-from selector.engine.ranking import TIE_TOLERANCE, order, rank, skcriteria_scores, wsm
+from selector.engine.ranking import (
+    TIE_TOLERANCE,
+    order,
+    rank,
+    skcriteria_scores,
+    topsis,
+    wsm,
+)
 from selector.vocab import Method
 
 IntArray = npt.NDArray[np.int64]
@@ -84,26 +91,6 @@ def default_concentration(c: int) -> float:
 # --------------------------------------------------------------------------- scores and ranks
 
 
-def _topsis_many(values: FloatArray, weights: FloatArray, maximise: np.ndarray) -> FloatArray:
-    """``ranking.topsis`` for many non-negative weight vectors, without (S, A, C) temporaries.
-
-    With w >= 0 the ideal of the weighted matrix is w times the ideal of the normalised one, so
-    d+^2 = (w^2) . (u - u*)^2 and d-^2 likewise: two matrix products. ``ranking.topsis`` builds the
-    full weighted cube and costs about 15 times more for 100,000 samples.
-    """
-    norms = np.linalg.norm(values, axis=0)
-    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
-    best = np.where(maximise, unit.max(axis=0), unit.min(axis=0))
-    worst = np.where(maximise, unit.min(axis=0), unit.max(axis=0))
-    squared = weights**2
-    d_best = np.sqrt(np.maximum(squared @ ((unit - best) ** 2).T, 0.0))
-    d_worst = np.sqrt(np.maximum(squared @ ((unit - worst) ** 2).T, 0.0))
-    total = d_best + d_worst
-    closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),
-                                      where=total > 0)
-    return closeness
-
-
 def _chunks(n: int) -> Iterator[slice]:
     for start in range(0, n, CHUNK):
         yield slice(start, min(start + CHUNK, n))
@@ -122,7 +109,7 @@ def scores_for(matrix: DecisionMatrix, method: Method, weights_samples: FloatArr
     scaled = matrix.scaled()
     for part in _chunks(len(samples)):
         if method is Method.TOPSIS:
-            out[part] = _topsis_many(matrix.values, samples[part], matrix.maximise)
+            out[part] = topsis(matrix.values, samples[part], matrix.maximise)
         elif method is Method.WSM:
             out[part] = wsm(scaled, samples[part])
         else:  # pragma: no cover - exhaustive over Method

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from selector.probing.models import Outcome, ProbeReport
     from selector.probing.runner import Job
+    from selector.probing.service import ProbeRequest
 
-from selector.cli.recommend import BUDGETS
-
+BUDGETS = ("quick", "full")
 DEVICES = ("auto", "cpu", "gpu")
 
 
@@ -92,37 +92,44 @@ def probe_command(
     ),
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
-    from rich.console import Console
+    from selector.probing.service import ProbeRequest
 
-    from selector.probing.service import ProbeRequest, probe
-
-    if budget not in BUDGETS:
-        raise DlselectError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
-    if device not in DEVICES:
-        raise DlselectError(f"unknown device {device!r}; allowed: {', '.join(DEVICES)}")
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
-    stderr = Console(stderr=True)
-    reporter = ConsoleReporter(stderr)
-    try:
-        report = probe(
-            ProbeRequest(
-                frameworks=tuple(framework),
-                pythons=tuple(python),
-                budget=budget,
-                device=device,
-                refresh=refresh,
-            ),
-            reporter=reporter,
+    report = measure_with_progress(
+        ProbeRequest(
+            frameworks=tuple(framework),
+            pythons=tuple(python),
+            budget=budget,
+            device=device,
+            refresh=refresh,
         )
-    finally:
-        reporter.close()
-    for warning in report.warnings:
-        stderr.print(f"[yellow]Warning: {warning}[/yellow]")
+    )
     if fmt == "json":
         emit(report.model_dump_json(indent=2) + "\n", output=output, plain=True)
     else:
         emit(probe_table(report), output=output, plain=False)
+
+
+def measure_with_progress(request: ProbeRequest) -> ProbeReport:
+    """Run the probes with progress and warnings on stderr: ``dlselect probe`` and
+    ``recommend --probe`` both measure through here."""
+    from rich.console import Console
+
+    from selector.probing.service import probe
+
+    if request.budget not in BUDGETS:
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
+    if request.device not in DEVICES:
+        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    reporter = ConsoleReporter(Console(stderr=True))
+    try:
+        report = probe(request, reporter=reporter)
+    finally:
+        reporter.close()
+    for warning in report.warnings:
+        typer.echo(f"dlselect: warning: {warning}", err=True)
+    return report
 
 
 def probe_table(report: ProbeReport) -> RenderableType:

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from selector.models import Recommendation
     from selector.probing.models import Outcome
 
-BUDGETS = ("quick", "full")
 #: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
 #: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
 DEFAULT_SAMPLES = 20_000
@@ -222,18 +221,7 @@ def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | N
 
 
 def run_live_probes(python: list[str], budget: str) -> list[Outcome]:
-    from rich.console import Console
+    from selector.cli.probe import measure_with_progress
+    from selector.probing.service import ProbeRequest
 
-    from selector.cli.probe import ConsoleReporter
-    from selector.probing.service import ProbeRequest, probe
-
-    if budget not in BUDGETS:
-        raise DlselectError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
-    reporter = ConsoleReporter(Console(stderr=True))
-    try:
-        report = probe(ProbeRequest(pythons=tuple(python), budget=budget), reporter=reporter)
-    finally:
-        reporter.close()
-    for warning in report.warnings:
-        typer.echo(f"dlselect: warning: {warning}", err=True)
-    return report.results
+    return measure_with_progress(ProbeRequest(pythons=tuple(python), budget=budget)).results

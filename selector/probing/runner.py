@@ -79,8 +79,6 @@ class _Running:
     ready_fd: int
     output: Path
     stderr: IO[bytes]
-    started: float
-    ready: bool = False
     outcome: Outcome | None = None
     buffer: bytes = field(default=b"")
 
@@ -161,12 +159,12 @@ def _spawn(job: Job, tmp: Path, index: int) -> _Running:
     except OSError as exc:
         os.close(ready_r)
         os.close(ready_w)
-        run = _Running(job, None, -1, output, stderr, time.monotonic())
+        run = _Running(job, None, -1, output, stderr)
         run.outcome = _outcome(job, ProbeStatus.FAILED,
                                f"cannot start {job.interpreter}: {exc.strerror or exc}")
         return run
     os.close(ready_w)
-    return _Running(job, proc, ready_r, output, stderr, time.monotonic())
+    return _Running(job, proc, ready_r, output, stderr)
 
 
 def _wait_until_ready(running: list[_Running], timeout_s: float) -> None:
@@ -186,8 +184,7 @@ def _wait_until_ready(running: list[_Running], timeout_s: float) -> None:
                 if b"ready" in run.buffer or not chunk:
                     sel.unregister(key.fd)
                     del waiting[key.fd]
-                    run.ready = b"ready" in run.buffer
-                    if not run.ready:  # the pipe closed: the probe ended before measuring
+                    if b"ready" not in run.buffer:  # the pipe closed: the probe ended before measuring
                         _finish(run, measure_timeout_s=10.0)
     for run in waiting.values():
         assert run.proc is not None

@@ -184,7 +184,8 @@ def _wait_until_ready(running: list[_Running], timeout_s: float) -> None:
                 if b"ready" in run.buffer or not chunk:
                     sel.unregister(key.fd)
                     del waiting[key.fd]
-                    if b"ready" not in run.buffer:  # the pipe closed: the probe ended before measuring
+                    # The pipe closed without "ready": the probe ended before measuring.
+                    if b"ready" not in run.buffer:
                         _finish(run, measure_timeout_s=10.0)
     for run in waiting.values():
         assert run.proc is not None

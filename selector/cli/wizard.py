@@ -253,10 +253,10 @@ def _ask_priorities(ask: Asker, console: Console, snap: Snapshot, raw: dict[str,
 
 def _ask_probe(ask: Asker, console: Console, start: bool | None) -> bool:
     from selector.probing.catalog import SPECS
-    from selector.probing.discovery import candidate_interpreters, inspect
+    from selector.probing.discovery import discover
 
     found = []
-    for interp in (inspect(p) for p in candidate_interpreters([])):
+    for interp in discover([]):
         found += [f"{s.framework} {interp.found[s.module]}" for s in SPECS
                   if s.module in interp.found]
     if not found:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from selector.errors import DlselectError
 from selector.paths import probes_dir
 from selector.probing import cache
 from selector.probing.catalog import NOT_INSTALLABLE, all_names, spec_for
-from selector.probing.discovery import candidate_interpreters, inspect
+from selector.probing.discovery import discover
 from selector.probing.environment import host_facts
 from selector.probing.models import Outcome, ProbeReport, ProbeStatus
 from selector.probing.runner import Job, Reporter, Timeouts, run_jobs
@@ -37,9 +36,7 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None) -> ProbeRepor
     wanted = request.frameworks or tuple(all_names())
     host = host_facts()
     warnings: list[str] = []
-    # Each look-up starts an interpreter (tens of milliseconds): ask them all at once.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        interpreters = list(pool.map(inspect, candidate_interpreters(list(request.pythons))))
+    interpreters = discover(list(request.pythons))
     results: dict[int, Outcome] = {}
     jobs: list[tuple[int, Job, str]] = []
     slot = 0

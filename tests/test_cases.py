@@ -1,0 +1,102 @@
+"""The cited case suite (tests/cases/README.md): documented, public framework decisions and
+well-established situations, each run against the `current` snapshot.
+
+A failing case is fixed by correcting a fact of the knowledge base with a source, never by
+tuning a number until the case passes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+
+from selector.engine.profile import build_profile
+from selector.engine.recommend import recommend
+from selector.errors import RankingError
+from selector.knowledge import load_snapshot
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.toml"))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CaseProfile(_Strict):
+    languages: list[str] = []
+    task: str | None = None
+    hardware: list[str] = []
+    deployment: list[str] = []
+
+
+class Expect(_Strict):
+    first: list[str] = []
+    top_k: int | None = Field(default=None, ge=1)
+    within: list[str] = []
+    excluded: list[str] = []
+    not_first: list[str] = []
+    no_ranking: bool = False
+
+
+class Citation(_Strict):
+    title: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://")
+    date: date
+    publisher: str | None = None
+    supports: str = Field(min_length=1)
+
+
+class Case(_Strict):
+    title: str
+    situation: str
+    kind: Literal["published-move", "documented-stack", "only-route"]
+    profile: CaseProfile
+    expect: Expect
+    citations: list[Citation] = Field(min_length=1)
+
+
+def load_case(path: Path) -> Case:
+    with path.open("rb") as handle:
+        return Case.model_validate(tomllib.load(handle))
+
+
+def test_the_suite_has_at_least_twenty_cited_cases() -> None:
+    cases = [load_case(p) for p in CASES]
+    assert len(cases) >= 20
+    known = {f.id for f in load_snapshot("current").frameworks}
+    for path, case in zip(CASES, cases, strict=True):
+        e = case.expect
+        named = set(e.first + e.within + e.excluded + e.not_first)
+        assert named <= known, f"{path.name}: unknown framework {named - known}"
+        assert e.first or e.within or e.excluded or e.not_first or e.no_ranking, path.name
+        assert (e.top_k is None) == (not e.within), f"{path.name}: top_k goes with within"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case(path: Path) -> None:
+    case = load_case(path)
+    p = case.profile
+    profile = build_profile(languages=p.languages, task=p.task, hardware=p.hardware,
+                            deployment=p.deployment, snapshot="current")
+    profile = profile.model_copy(update={"samples": 0})
+    e = case.expect
+    if e.no_ranking:
+        with pytest.raises(RankingError):
+            recommend(profile)
+        return
+    rec = recommend(profile)
+    order = [r.framework for r in rec.ranking]
+    excluded = {x.framework for x in rec.excluded}
+    shown = f"{case.title}: ranking {order}, excluded {sorted(excluded)}"
+    if e.first:
+        assert order[0] in e.first, shown
+    if e.within:
+        assert e.top_k is not None
+        assert set(e.within) <= set(order[:e.top_k]), shown
+    assert set(e.excluded) <= excluded, shown
+    assert order[0] not in e.not_first, shown

@@ -13,8 +13,9 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import ValidationError
 
 from selector.errors import KnowledgeError, location, read_text
-from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Score, Snapshot
+from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Score, Snapshot, Support
 from selector.paths import knowledge_dir
+from selector.vocab import AXIS_TARGETS, SupportLevel
 
 SNAPSHOT_SUFFIX = ".toml"
 
@@ -84,16 +85,37 @@ def read_document(path: Path) -> dict[str, Any]:
 M = TypeVar("M", Snapshot, Overlay)
 
 
+def _upgrade_overlay(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 overlay holds only scores; its ``as_of`` is their evidence date."""
+    scores = data.get("scores")
+    if isinstance(scores, list):
+        scores = [{("evidence_date" if k == "as_of" else k): v for k, v in s.items()}
+                  if isinstance(s, dict) else s for s in scores]
+    return {**data, "schema_version": KNOWLEDGE_SCHEMA_VERSION, "scores": scores}
+
+
 def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
     version = data.get("schema_version")
-    if version != KNOWLEDGE_SCHEMA_VERSION:
+    if version == 1 and model is Overlay:
+        data = _upgrade_overlay(data)
+    elif version == 1:
         raise KnowledgeError(
-            f"{where}: schema_version: unsupported {version!r}; "
+            f"{where}: schema_version: 1 is no longer read (flat language, hardware and "
+            f"deployment lists); this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
+            tip="convert it as docs/knowledge-format.md (From version 1) says",
+        )
+    elif version != KNOWLEDGE_SCHEMA_VERSION:
+        shown = "no schema_version" if version is None else f"unsupported {version!r}"
+        raise KnowledgeError(
+            f"{where}: schema_version: {shown}; "
             f"this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
             tip="upgrade dlselect, or convert the file to the documented format",
         )
-    scores = data.get("scores")
-    entries = [s for s in scores if isinstance(s, dict)] if isinstance(scores, list) else []
+    entries: list[dict[str, Any]] = []
+    for section in ("scores", "support"):
+        items = data.get(section)
+        if isinstance(items, list):
+            entries += [s for s in items if isinstance(s, dict)]
     for key in ("overlay", "replaces"):
         # These record what dlselect did; a file may not claim them.
         if key in data or any(key in s for s in entries):
@@ -136,9 +158,16 @@ def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
     for i, sid in enumerate(own):
         if sid in base_sources or own.count(sid) > 1:
             problems.append(f"sources[{i}].id: {sid!r} is already used; choose another id")
-    score_problems, _ = check_scores(overlay.scores, base, sources=base_sources | set(own),
+    if not overlay.scores and not overlay.support:
+        problems.append("an overlay must replace at least one score or support entry")
+    sources = base_sources | set(own)
+    score_problems, _ = check_scores(overlay.scores, base, sources=sources,
                                      where=f" in snapshot {base.id}")
-    return problems + score_problems
+    fit = [c.id for c in base.criteria if c.fit is not None]
+    score_problems += [f"scores[{i}].criterion: {sc.criterion!r} is computed from support "
+                       "entries; replace those instead" for i, sc in enumerate(overlay.scores)
+                       if sc.criterion in fit]
+    return problems + score_problems + check_support(overlay.support, base, sources=sources)
 
 
 def check_scores(scores: list[Score], snap: Snapshot, *, sources: set[str],
@@ -168,8 +197,38 @@ def check_scores(scores: list[Score], snap: Snapshot, *, sources: set[str],
     return problems, seen
 
 
+def check_support(entries: list[Support], snap: Snapshot, *, sources: set[str]) -> list[str]:
+    """References, targets, ``via`` and duplicates of support entries."""
+    problems: list[str] = []
+    frameworks = {f.id for f in snap.frameworks}
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, entry in enumerate(entries):
+        loc = f"support[{i}]"
+        if entry.framework not in frameworks:
+            problems.append(f"{loc}.framework: unknown framework {entry.framework!r}")
+        vocabulary = [str(t.value) for t in AXIS_TARGETS[entry.axis]]
+        if entry.target not in vocabulary:
+            problems.append(f"{loc}.target: unknown {entry.axis.value} {entry.target!r}; "
+                            f"allowed: {', '.join(vocabulary)}")
+        if entry.source not in sources:
+            problems.append(f"{loc}.source: unknown source {entry.source!r}")
+        if entry.level in (SupportLevel.BINDING, SupportLevel.BRIDGE) and entry.via is None:
+            problems.append(f"{loc}.via: a {entry.level.value} entry must name the binding or "
+                            "bridge")
+        if entry.read_on is not None and entry.evidence_date > entry.read_on:
+            problems.append(f"{loc}.evidence_date: {entry.evidence_date} is later than its "
+                            f"read_on {entry.read_on}")
+        key = (entry.framework, entry.axis.value, entry.target)
+        if key in seen:
+            problems.append(f"{loc}: {entry.framework}/{entry.axis.value}/{entry.target} is "
+                            f"already given in support[{seen[key]}]")
+        seen.setdefault(key, i)
+    return problems
+
+
 def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
-    """The base snapshot with the overlay's scores in place of its own, each marked."""
+    """The base snapshot with the overlay's scores and support entries in place of its own,
+    each marked."""
     replaced = {(s.framework, s.criterion): s for s in overlay.scores}
     scores = []
     for score in base.scores:
@@ -178,8 +237,15 @@ def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
             scores.append(score)
         else:
             scores.append(new.model_copy(update={"overlay": overlay.id, "replaces": score.value}))
+    old_support = {(e.framework, e.axis, e.target): e for e in base.support}
+    new_support = {(e.framework, e.axis, e.target): e for e in overlay.support}
+    support = [new_support[k].model_copy(update={"overlay": overlay.id, "replaces": e.level})
+               if k in new_support else e for k, e in old_support.items()]
+    support += [e.model_copy(update={"overlay": overlay.id, "replaces": SupportLevel.NONE})
+                for k, e in new_support.items() if k not in old_support]
     return base.model_copy(update={
         "scores": scores,
+        "support": support,
         "sources": [*base.sources, *overlay.sources],
         "as_of": max(base.as_of, overlay.as_of),
         "overlay": overlay.id,
@@ -210,16 +276,39 @@ def cross_check(snap: Snapshot) -> list[str]:
     for i, fw in enumerate(snap.frameworks):
         if fw.status_source is not None and fw.status_source not in sources:
             problems.append(f"frameworks[{i}].status_source: unknown source {fw.status_source!r}")
-        if fw.source is not None and fw.source not in sources:
-            problems.append(f"frameworks[{i}].source: unknown source {fw.source!r}")
+    for i, target in enumerate(snap.targets):
+        vocabulary = [str(t.value) for t in AXIS_TARGETS[target.axis]]
+        if target.id not in vocabulary:
+            problems.append(f"targets[{i}].id: unknown {target.axis.value} {target.id!r}; "
+                            f"allowed: {', '.join(vocabulary)}")
+    for (axis, tid), count in Counter((t.axis.value, t.id) for t in snap.targets).items():
+        if count > 1:
+            problems.append(f"targets: {axis} {tid!r} appears {count} times")
     score_problems, seen = check_scores(snap.scores, snap, sources=sources)
     problems += score_problems
-    problems += [f"scores[{i}].as_of: {sc.as_of} is later than the snapshot's as_of {snap.as_of}"
-                 for i, sc in enumerate(snap.scores) if sc.as_of > snap.as_of]
+    problems += check_support(snap.support, snap, sources=sources)
+    dated = [("scores", i, sc.evidence_date, sc.read_on) for i, sc in enumerate(snap.scores)]
+    dated += [("support", i, e.evidence_date, e.read_on) for i, e in enumerate(snap.support)]
+    for section, i, evidence, read_on in dated:
+        if evidence > snap.as_of:
+            problems.append(f"{section}[{i}].evidence_date: {evidence} is later than the "
+                            f"snapshot's as_of {snap.as_of}")
+        if read_on is None and evidence > snap.read_on:
+            problems.append(f"{section}[{i}].evidence_date: {evidence} is later than the "
+                            f"snapshot's read_on {snap.read_on}")
+        if section == "scores" and read_on is not None and evidence > read_on:
+            problems.append(f"scores[{i}].evidence_date: {evidence} is later than its "
+                            f"read_on {read_on}")
+    fit = {c.id for c in snap.criteria if c.fit is not None}
+    problems += [f"scores[{i}].criterion: {sc.criterion!r} is a fit criterion, computed from "
+                 "support entries; it takes no scores" for i, sc in enumerate(snap.scores)
+                 if sc.criterion in fit]
     for fw in snap.frameworks:
-        missing = [c.id for c in snap.criteria if (fw.id, c.id) not in seen]
+        missing = [c.id for c in snap.criteria if c.fit is None and (fw.id, c.id) not in seen]
         if missing:
             problems.append(f"scores: framework {fw.id!r} has no score for {', '.join(missing)}")
+        if not any(e.framework == fw.id and e.axis.value == "language" for e in snap.support):
+            problems.append(f"support: framework {fw.id!r} has no language entry")
     emphases = [("task", str(k), f) for k, f in snap.emphasis.task.items()]
     emphases += [("hardware", str(k), f) for k, f in snap.emphasis.hardware.items()]
     emphases += [("deployment", str(k), f) for k, f in snap.emphasis.deployment.items()]

@@ -10,17 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from selector.vocab import (
     DEFAULT_SNAPSHOT,
+    Axis,
     Deployment,
     Hardware,
     Language,
     Method,
     Objective,
     Status,
+    SupportLevel,
     Task,
+    Verdict,
 )
 
 #: Version of the knowledge-file format (snapshots and overlays). Bump on incompatible change.
-KNOWLEDGE_SCHEMA_VERSION: Literal[1] = 1
+KNOWLEDGE_SCHEMA_VERSION: Literal[2] = 2
 #: Version of the JSON recommendation contract; see docs/json-contract.md for its history.
 RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
 
@@ -62,22 +65,52 @@ class Criterion(Strict):
     description: Text
     objective: Objective = Objective.MAX
     default_weight: float = Field(ge=0.0, allow_inf_nan=False)
+    #: A fit criterion is computed for the team from the support entries on this axis
+    #: (docs/weights.md) and has no scores of its own.
+    fit: Axis | None = None
+    #: A score that holds only where the framework reaches the team's targets on this axis
+    #: (speed measured on GPUs says nothing of a stale TPU route): when the team names targets
+    #: on the axis, the score is capped at the framework's fit there (docs/weights.md).
+    capped_by: Axis | None = None
+
+
+class Target(Strict):
+    """What a language, hardware or deployment target means, in words a team lead uses."""
+
+    axis: Axis
+    id: Ident
+    name: Text
+    meaning: Text
+    #: What a team can do when no framework of the snapshot serves this target.
+    unserved: Text | None = None
 
 
 class Framework(Strict):
     id: Ident
     name: Text
-    languages: list[Language] = Field(min_length=1)
     status: Status
     status_as_of: date | None = None
     status_source: Ident | None = None
     status_note: Text | None = None
-    #: The source of the languages, hardware and deployment lists.
-    source: Ident | None = None
-    #: Hardware the framework can use at all; ``None`` means the snapshot does not say.
-    hardware: list[Hardware] | None = None
-    #: Deployment targets it can serve at all; ``None`` means the snapshot does not say.
-    deployment: list[Deployment] | None = None
+
+
+class Support(Strict):
+    """How one framework reaches one target (docs/knowledge-format.md)."""
+
+    framework: Ident
+    axis: Axis
+    target: Ident
+    level: SupportLevel
+    #: The binding or bridge, by name; required for ``binding`` and ``bridge``.
+    via: Text | None = None
+    source: Ident
+    #: The date of the evidence itself; ``read_on``: when it was read (default: the snapshot's).
+    evidence_date: date
+    read_on: date | None = None
+    note: Text | None = None
+    #: Set by dlselect, not by hand: the overlay this entry came from, and the level it replaced.
+    overlay: Ident | None = None
+    replaces: SupportLevel | None = None
 
 
 class Score(Strict):
@@ -85,7 +118,9 @@ class Score(Strict):
     criterion: Ident
     value: float = Field(allow_inf_nan=False)
     source: Ident
-    as_of: date
+    #: The date of the evidence itself; ``read_on``: when it was read (default: the snapshot's).
+    evidence_date: date
+    read_on: date | None = None
     rationale: Text
     #: The sentence of the source the score rests on, where it has one to quote.
     quote: Text | None = None
@@ -109,18 +144,22 @@ class Emphasis(Strict):
 
 
 class Snapshot(Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     kind: Literal["snapshot"] = "snapshot"
     id: Ident
     title: Text
     as_of: date
+    #: When the snapshot's sources were last read (entries may say otherwise).
+    read_on: date
     description: Text
     scale: Scale
     emphasis: Emphasis = Emphasis()
     sources: list[Source] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
+    targets: list[Target] = []
     frameworks: list[Framework] = Field(min_length=1)
-    scores: list[Score] = Field(min_length=1)
+    support: list[Support] = Field(min_length=1)
+    scores: list[Score] = []
     #: Set by dlselect, not by hand: the overlay applied to this snapshot.
     overlay: Ident | None = None
 
@@ -136,18 +175,35 @@ class Snapshot(Strict):
     def score(self, fid: str, cid: str) -> Score:
         return next(s for s in self.scores if s.framework == fid and s.criterion == cid)
 
+    def target(self, axis: Axis, tid: str) -> Target | None:
+        return next((t for t in self.targets if t.axis is axis and t.id == tid), None)
+
+    def covers(self, axis: Axis) -> list[str]:
+        """Targets of ``axis`` the snapshot says something about, in vocabulary order."""
+        from selector.vocab import AXIS_TARGETS
+
+        named = {s.target for s in self.support if s.axis is axis}
+        named |= {t.id for t in self.targets if t.axis is axis}
+        return [str(t.value) for t in AXIS_TARGETS[axis] if t.value in named]
+
+    def support_of(self, fid: str, axis: Axis) -> dict[str, Support]:
+        """target -> the framework's entry on ``axis`` (a missing target means no route)."""
+        return {s.target: s for s in self.support if s.framework == fid and s.axis is axis}
+
 
 class Overlay(Strict):
-    """A team's own judgement: some scores of a built-in snapshot replaced, with their sources."""
+    """A team's own judgement: some scores or support entries of a built-in snapshot replaced,
+    with their sources."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     kind: Literal["overlay"]
     id: Ident
     title: Text
     base: Text  # a built-in snapshot id
     as_of: date
     sources: list[Source] = []
-    scores: list[Score] = Field(min_length=1)
+    scores: list[Score] = []
+    support: list[Support] = []
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -201,15 +257,35 @@ class Override(Frozen):
     source: str
 
 
+class SupportRef(Frozen):
+    """A support entry behind a fit score."""
+
+    target: str
+    level: SupportLevel
+    via: str | None = None
+    source: str
+    evidence_date: date
+    note: str | None = None
+
+
 class Evidence(Frozen):
     """One score used in the ranking and where it came from."""
 
     value: float
     source: str
+    #: The date of the evidence (not the date it was read).
     as_of: date
     rationale: str
-    #: knowledge (the snapshot), overlay (a team's file) or probe (blended with a measurement)
-    origin: Literal["knowledge", "overlay", "probe"]
+    #: knowledge (the snapshot), overlay (a team's file), probe (blended with a measurement) or
+    #: support (a fit score computed from support entries, listed in ``support``)
+    origin: Literal["knowledge", "overlay", "probe", "support"]
+    #: When the source was read.
+    read_on: date | None = None
+    #: The evidence is more than STALE_YEARS older than the snapshot.
+    stale: bool = False
+    support: list[SupportRef] = []
+    #: The snapshot's score before it was capped at the framework's fit on ``capped_by``.
+    capped_from: float | None = None
 
 
 class SourceRef(Frozen):
@@ -227,6 +303,9 @@ class Ranked(Frozen):
     score: float
     #: criterion -> weight x score rescaled to [0, 1]; they add up to the weighted-sum score.
     contributions: dict[str, float]
+    #: criterion -> its share of this framework's score under the method used (docs/ranking.md):
+    #: they add up to ``score``.
+    decomposition: dict[str, float] = {}
     status: Status = Status.ACTIVE
     #: criterion -> the score used, its source, date and origin
     evidence: dict[str, Evidence] = {}
@@ -236,6 +315,32 @@ class Exclusion(Frozen):
     framework: str
     name: str
     reason: str
+    #: The axis and targets that excluded it, for a constraint on languages, hardware or
+    #: deployment.
+    axis: Axis | None = None
+    targets: list[str] = []
+
+
+class Unserved(Frozen):
+    """A target the team named that no framework of the snapshot reaches."""
+
+    axis: Axis
+    target: str
+    name: str
+    advice: str | None = None
+
+
+class VerdictInfo(Frozen):
+    """What kind of answer this is, and the headline that says it (docs/robustness.md)."""
+
+    kind: Verdict
+    #: The frameworks the verdict names: the winner, or those too close to call.
+    frameworks: list[str]
+    headline: str
+    #: Why it is this kind: the figures that decided it.
+    reasons: list[str] = []
+    #: For a close call: the priority that settles it, as a question.
+    question: str | None = None
 
 
 class Measurement(Frozen):
@@ -314,3 +419,11 @@ class Recommendation(Frozen):
     sources: dict[str, SourceRef] = {}
     robustness: Robustness | None = None
     warnings: list[str] = []
+    #: The kind of answer and its headline.
+    verdict: VerdictInfo | None = None
+    #: criterion -> its part of the winner's lead over the runner-up under the method used
+    #: (docs/ranking.md): they add up to the difference of their scores, and a criterion on which
+    #: the two score the same has none. Empty with a single framework.
+    margin: dict[str, float] = {}
+    #: Targets the team named that no framework in the snapshot serves.
+    unserved: list[Unserved] = []

@@ -24,6 +24,7 @@ class Language(StrEnum):
     PERL = "perl"
     SWIFT = "swift"
     RUST = "rust"
+    KOTLIN = "kotlin"
 
 
 #: Spellings a person types that mean a canonical language id.
@@ -34,6 +35,7 @@ LANGUAGE_ALIASES: dict[str, Language] = {
     "js": Language.JAVASCRIPT,
     "typescript": Language.JAVASCRIPT,
     "py": Language.PYTHON,
+    "kt": Language.KOTLIN,
 }
 
 
@@ -56,6 +58,51 @@ class Deployment(StrEnum):
     SERVER = "server"
     MOBILE = "mobile"
     BROWSER = "browser"
+
+
+class Axis(StrEnum):
+    """What a support entry and a fit criterion are about."""
+
+    LANGUAGE = "language"
+    HARDWARE = "hardware"
+    DEPLOYMENT = "deployment"
+
+
+class SupportLevel(StrEnum):
+    """How a framework reaches a target, best first (docs/knowledge-format.md)."""
+
+    NATIVE = "native"
+    LIMITED = "limited"
+    BINDING = "binding"
+    BRIDGE = "bridge"
+    STALE = "stale"
+    NONE = "none"
+
+
+#: Each level's value in a fit criterion: the ordinal levels spaced evenly on [0, 1].
+LEVEL_VALUE: dict[SupportLevel, float] = {
+    SupportLevel.NATIVE: 1.0,
+    SupportLevel.LIMITED: 0.8,
+    SupportLevel.BINDING: 0.6,
+    SupportLevel.BRIDGE: 0.4,
+    SupportLevel.STALE: 0.2,
+    SupportLevel.NONE: 0.0,
+}
+
+#: The profile's targets on each axis.
+AXIS_TARGETS: dict[Axis, type[StrEnum]] = {
+    Axis.LANGUAGE: Language,
+    Axis.HARDWARE: Hardware,
+    Axis.DEPLOYMENT: Deployment,
+}
+
+
+class Verdict(StrEnum):
+    """What kind of answer a recommendation is (docs/robustness.md)."""
+
+    CLEAR = "clear"            # the winner leads beyond the uncertainty
+    TOO_CLOSE = "too-close"    # the lead is within the uncertainty: a choice between several
+    CONSTRAINED = "constrained"  # one candidate is left: the constraints decided, not the scores
 
 
 class Method(StrEnum):

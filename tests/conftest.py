@@ -30,16 +30,18 @@ def snapshot_data(values: Sequence[Sequence[float]], *, weights: Sequence[float]
     objectives = objectives or ["max"] * m
     languages = languages or [["python"]] * n
     return {
-        "schema_version": 1, "id": "synthetic", "title": "Synthetic", "as_of": AS_OF,
-        "description": "test matrix", "scale": {"min": 0, "max": 10},
+        "schema_version": 2, "id": "synthetic", "title": "Synthetic", "as_of": AS_OF,
+        "read_on": AS_OF, "description": "test matrix", "scale": {"min": 0, "max": 10},
         "sources": [{"id": "test", "title": "A test"}],
         "criteria": [{"id": f"c{j}", "name": f"C{j}", "description": "d",
                       "objective": objectives[j], "default_weight": weights[j]}
                      for j in range(m)],
-        "frameworks": [{"id": f"f{i}", "name": f"F{i}", "languages": list(languages[i]),
-                        "status": "active"} for i in range(n)],
+        "frameworks": [{"id": f"f{i}", "name": f"F{i}", "status": "active"} for i in range(n)],
+        "support": [{"framework": f"f{i}", "axis": "language", "target": lang,
+                     "level": "native", "source": "test", "evidence_date": AS_OF}
+                    for i in range(n) for lang in languages[i]],
         "scores": [{"framework": f"f{i}", "criterion": f"c{j}", "value": values[i][j],
-                    "source": "test", "as_of": AS_OF, "rationale": "r"}
+                    "source": "test", "evidence_date": AS_OF, "rationale": "r"}
                    for i in range(n) for j in range(m)],
     }
 

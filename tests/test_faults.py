@@ -64,8 +64,17 @@ def test_an_existing_output_is_replaced_whole(tmp_path: Path) -> None:
 def test_nothing_left_to_rank_is_one_line() -> None:
     code, out, err = invoke("recommend", "--kb", "2017", "--language", "swift")
     assert code == 2 and out == ""
-    assert err.splitlines() == ["dlselect: error: no framework is left to rank: every one is "
-                                "excluded", "Tip: relax --language, --hardware or --deployment"]
+    assert err.splitlines() == ["dlselect: error: no framework in snapshot 2017 serves swift",
+                                "Tip: relax --language, --hardware or --deployment"]
+
+
+def test_a_language_only_retired_frameworks_serve_says_what_to_do() -> None:
+    code, out, err = invoke("recommend", "--language", "lua")
+    assert code == 2 and out == ""
+    first, tip = err.splitlines()
+    assert first == ("dlselect: error: no framework in snapshot current serves Lua (only the "
+                     "retired Torch7 (Lua) did; rank it with --allow-retired)")
+    assert tip.startswith("Tip: ") and "PyTorch" in tip
 
 
 def test_output_file_gets_the_usual_mode(tmp_path: Path) -> None:

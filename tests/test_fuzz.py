@@ -35,7 +35,7 @@ from selector.models import Snapshot
 from selector.probing.models import Outcome, ProbeStatus
 from selector.probing.results import ProbeResultsError, load_report
 from selector.probing.runner import Job, read_document
-from selector.vocab import Deployment, Hardware, Language, Objective, Status, Task
+from selector.vocab import Deployment, Hardware, Language, Objective, Status, SupportLevel, Task
 
 Strategy = st.SearchStrategy
 Doc = Any  # a JSON-like tree: dict, list, str, int, float, bool, None, date, Raw
@@ -204,17 +204,26 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
     for fid in framework_ids:
         fw: dict[str, Any] = {
             "id": fid, "name": draw(TEXT), "status": draw(st.sampled_from(_values(Status))),
-            "languages": draw(st.lists(st.sampled_from(_values(Language)), min_size=1,
-                                       max_size=3)),
         }
         _maybe(draw, fw, "status_as_of", DATES)
         _maybe(draw, fw, "status_source", some_source)
         _maybe(draw, fw, "status_note", TEXT)
-        _maybe(draw, fw, "source", some_source)
-        _maybe(draw, fw, "hardware", st.lists(st.sampled_from(_values(Hardware)), max_size=3))
-        _maybe(draw, fw, "deployment", st.lists(st.sampled_from(_values(Deployment)),
-                                                max_size=2))
         frameworks.append(fw)
+    support = []
+    for fid in framework_ids:
+        for axis, enum, least in (("language", Language, 1), ("hardware", Hardware, 0),
+                                  ("deployment", Deployment, 0)):
+            for target in draw(st.lists(st.sampled_from(_values(enum)), min_size=least,
+                                        max_size=3, unique=True)):
+                level = draw(st.sampled_from(_values(SupportLevel)))
+                entry: dict[str, Any] = {
+                    "framework": fid, "axis": axis, "target": target, "level": level,
+                    "source": draw(some_source),
+                    "evidence_date": draw(st.dates(dt.date(2000, 1, 1), as_of))}
+                if level in ("binding", "bridge"):
+                    entry["via"] = draw(TEXT)
+                _maybe(draw, entry, "note", TEXT)
+                support.append(entry)
     criteria = [{"id": cid, "name": draw(TEXT), "description": draw(TEXT),
                  "objective": draw(st.sampled_from(_values(Objective))),
                  "default_weight": draw(st.integers(0, 5) | st.floats(0, 10))}
@@ -225,7 +234,8 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
             score: dict[str, Any] = {
                 "framework": fid, "criterion": cid,
                 "value": draw(st.integers(low, high) | st.floats(low, high)),
-                "source": draw(some_source), "as_of": draw(st.dates(dt.date(2000, 1, 1), as_of)),
+                "source": draw(some_source),
+                "evidence_date": draw(st.dates(dt.date(2000, 1, 1), as_of)),
                 "rationale": draw(TEXT),
             }
             _maybe(draw, score, "quote", TEXT)
@@ -235,13 +245,13 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
                                               max_size=2))
                 for section, enum in (("task", Task), ("hardware", Hardware),
                                       ("deployment", Deployment))}
-    doc: dict[str, Any] = {"schema_version": 1}
+    doc: dict[str, Any] = {"schema_version": 2}
     _maybe(draw, doc, "kind", st.just("snapshot"))
     doc.update({
-        "id": draw(IDENT), "title": draw(TEXT), "as_of": as_of, "description": draw(TEXT),
-        "scale": {"min": low, "max": high}, "emphasis": emphasis,
+        "id": draw(IDENT), "title": draw(TEXT), "as_of": as_of, "read_on": as_of,
+        "description": draw(TEXT), "scale": {"min": low, "max": high}, "emphasis": emphasis,
         "sources": draw(sources(source_ids)), "criteria": criteria, "frameworks": frameworks,
-        "scores": draw(st.permutations(scores)),
+        "support": draw(st.permutations(support)), "scores": draw(st.permutations(scores)),
     })
     return doc
 
@@ -253,7 +263,8 @@ def overlays(draw: st.DrawFn) -> dict[str, Any]:
     base_sources = [s.id for s in base.sources]
     own = draw(st.lists(IDENT.filter(lambda s: s not in base_sources), max_size=2, unique=True))
     pairs = draw(st.lists(st.tuples(st.sampled_from([f.id for f in base.frameworks]),
-                                    st.sampled_from([c.id for c in base.criteria])),
+                                    st.sampled_from([c.id for c in base.criteria
+                                                     if c.fit is None])),
                           min_size=1, max_size=4, unique=True))
     scores = []
     for fid, cid in pairs:
@@ -261,11 +272,11 @@ def overlays(draw: st.DrawFn) -> dict[str, Any]:
             "framework": fid, "criterion": cid,
             "value": draw(st.floats(base.scale.min, base.scale.max)),
             "source": draw(st.sampled_from(own + base_sources[:3])),
-            "as_of": draw(DATES), "rationale": draw(TEXT),
+            "evidence_date": draw(DATES), "rationale": draw(TEXT),
         }
         _maybe(draw, score, "quote", TEXT)
         scores.append(score)
-    doc: dict[str, Any] = {"schema_version": 1, "kind": "overlay", "id": draw(IDENT),
+    doc: dict[str, Any] = {"schema_version": 2, "kind": "overlay", "id": draw(IDENT),
                            "title": draw(TEXT), "base": "current", "as_of": draw(DATES)}
     with_sources: bool = bool(own) or draw(st.booleans())
     if with_sources:
@@ -644,12 +655,13 @@ def test_valid_probe_documents_are_ok(doc: dict[str, Any]) -> None:
 # --- property 2: anything else is accepted or refused with our error and a location ------------
 # Each @example is a file that once escaped as another exception; see the loader's comment.
 
-VALID_SNAPSHOT = ('schema_version = 1\nid = "s"\ntitle = "S"\nas_of = 2020-01-01\n'
-                  'description = "d"\nscale = {min = 1, max = 5}\n'
+VALID_SNAPSHOT = ('schema_version = 2\nid = "s"\ntitle = "S"\nas_of = 2020-01-01\n'
+                  'read_on = 2020-01-01\ndescription = "d"\nscale = {min = 1, max = 5}\n'
                   'sources = [{id = "x", title = "X"}]\n'
                   'criteria = [{id = "c", name = "C", description = "d", default_weight = 1}]\n'
-                  'frameworks = [{id = "f", name = "F", languages = ["python"], '
-                  'status = "active"}]\n')
+                  'frameworks = [{id = "f", name = "F", status = "active"}]\n'
+                  'support = [{framework = "f", axis = "language", target = "python", '
+                  'level = "native", source = "x", evidence_date = 2020-01-01}]\n')
 DEEP = "[" * 3000 + "]" * 3000
 
 

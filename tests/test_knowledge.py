@@ -23,13 +23,19 @@ ARTICLE_CRITERIA = ["languages", "resources", "cnn", "rnn", "architecture", "spe
 @pytest.mark.parametrize("sid", builtin_ids())
 def test_every_shipped_snapshot_is_complete_sourced_and_dated(sid: str) -> None:
     snap = load_snapshot(sid)
-    assert len(snap.scores) == len(snap.frameworks) * len(snap.criteria)
+    scored = [c for c in snap.criteria if c.fit is None]
+    assert len(snap.scores) == len(snap.frameworks) * len(scored)
     sources = {s.id for s in snap.sources}
     for score in snap.scores:
         assert score.source in sources
-        assert score.as_of <= snap.as_of
+        assert score.evidence_date <= snap.as_of
+        assert score.evidence_date <= (score.read_on or snap.read_on)
         assert score.rationale
         assert snap.scale.min <= score.value <= snap.scale.max
+    for entry in snap.support:
+        assert entry.source in sources
+        assert entry.evidence_date <= snap.as_of
+        assert entry.evidence_date <= (entry.read_on or snap.read_on)
     for source in snap.sources:
         assert source.url or source.publisher, f"{source.id} cannot be found by a reader"
 
@@ -39,7 +45,7 @@ def test_2017_has_the_article_frameworks_and_criteria(snapshot_2017: Snapshot) -
     assert [c.id for c in snapshot_2017.criteria] == ARTICLE_CRITERIA
     assert snapshot_2017.as_of.year == 2017
     for score in snapshot_2017.scores:
-        assert score.as_of.year in (2015, 2016, 2017)
+        assert score.evidence_date.year in (2015, 2016, 2017)
 
 
 def test_article_scores_quote_the_article(snapshot_2017: Snapshot) -> None:
@@ -85,7 +91,7 @@ GOOD = snapshot_data([[1, 2], [3, 4]])
 
 @pytest.mark.parametrize(("mutate", "expected"), [
     (lambda d: d.update(schema_version=99), "k.toml: schema_version: unsupported 99"),
-    (lambda d: d.pop("schema_version"), "k.toml: schema_version: unsupported None"),
+    (lambda d: d.pop("schema_version"), "k.toml: schema_version: no schema_version"),
     (lambda d: d.update(extra=1), "k.toml: extra: Extra inputs are not permitted"),
     (lambda d: d["scores"][1].update(value="high"), "k.toml: scores[1].value:"),
     (lambda d: d["scores"][2].update(value=11), "k.toml: scores[2].value: 11 is outside"),
@@ -94,9 +100,27 @@ GOOD = snapshot_data([[1, 2], [3, 4]])
     (lambda d: d["scores"].pop(3), "k.toml: scores: framework 'f1' has no score for c1"),
     (lambda d: d["scores"].append(dict(d["scores"][0])), "k.toml: scores[4]: f0/c0 is already"),
     (lambda d: d["scores"][0].pop("rationale"), "k.toml: scores[0].rationale: Field required"),
-    (lambda d: d["scores"][0].update(as_of=dt.date(2030, 1, 1)), "k.toml: scores[0].as_of:"),
-    (lambda d: d["frameworks"][0].update(languages=["klingon"]),
-     "k.toml: frameworks[0].languages[0]: Input should be"),
+    (lambda d: d["scores"][0].update(evidence_date=dt.date(2030, 1, 1)),
+     "k.toml: scores[0].evidence_date: 2030-01-01 is later than the snapshot's as_of"),
+    (lambda d: d["scores"][0].update(read_on=dt.date(2019, 1, 1)),
+     "k.toml: scores[0].evidence_date:"),
+    (lambda d: d["scores"][0].pop("evidence_date"),
+     "k.toml: scores[0].evidence_date: Field required"),
+    (lambda d: d["support"][0].update(target="klingon"),
+     "k.toml: support[0].target: unknown language 'klingon'"),
+    (lambda d: d["support"][0].pop("evidence_date"),
+     "k.toml: support[0].evidence_date: Field required"),
+    (lambda d: d["support"][0].pop("source"), "k.toml: support[0].source: Field required"),
+    (lambda d: d["support"][0].update(level="binding"),
+     "k.toml: support[0].via: a binding entry must name the binding or bridge"),
+    (lambda d: d["support"][0].update(level="sort-of"), "k.toml: support[0].level: Input"),
+    (lambda d: d["support"].append(dict(d["support"][0])),
+     "k.toml: support[2]: f0/language/python is already given in support[0]"),
+    (lambda d: d["support"].pop(0), "k.toml: support: framework 'f0' has no language entry"),
+    (lambda d: d["criteria"][0].update(fit="language"),
+     "k.toml: scores[0].criterion: 'c0' is a fit criterion"),
+    (lambda d: d["frameworks"][0].update(languages=["python"]),
+     "k.toml: frameworks[0].languages: Extra inputs are not permitted"),
     (lambda d: d["criteria"][0].update(default_weight=-1), "k.toml: criteria[0].default_weight"),
     (lambda d: d["frameworks"].append(dict(d["frameworks"][0])),
      "k.toml: frameworks: id 'f0' appears 2"),

@@ -120,10 +120,12 @@ def test_fast_topsis_equals_ranking_topsis() -> None:
     values = m.values.copy()
     values[:, 2] = 3.0
     samples = np.vstack([uniform_weights(np.random.default_rng(2), 200, 6), np.eye(6)])
-    fast = scores_for(DecisionMatrix(m.alternatives, m.criteria, values, m.maximise, m.weights,
-                                     m.scale), Method.TOPSIS, samples)
-    assert np.allclose(fast, cube_topsis(values, samples, m.maximise), atol=1e-12)
-    assert np.allclose(fast, topsis(values, samples, m.maximise), atol=1e-12)
+    matrix = DecisionMatrix(m.alternatives, m.criteria, values, m.maximise, m.weights, m.scale)
+    fast = scores_for(matrix, Method.TOPSIS, samples)
+    # Every method runs on the scores mapped onto [0, 1] by the declared scale.
+    unit = matrix.unit()
+    assert np.allclose(fast, cube_topsis(unit, samples, m.maximise), atol=1e-12)
+    assert np.allclose(fast, topsis(unit, samples, m.maximise), atol=1e-12)
 
 
 def test_ranks_reproduce_ranking_order_with_its_tiebreaks() -> None:

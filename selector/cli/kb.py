@@ -55,6 +55,8 @@ def show_command(
 
     snapshot = load_snapshot(kb)
     ids = [f.id for f in snapshot.frameworks]
+    if framework is not None:
+        framework = framework.strip().lower()
     if framework is not None and framework not in ids:
         raise DlselectError(f"unknown framework {framework!r} in snapshot {snapshot.id}; "
                             f"it has: {', '.join(ids)}")
@@ -63,6 +65,7 @@ def show_command(
         snapshot = snapshot.model_copy(update={
             "frameworks": [f for f in snapshot.frameworks if f.id in keep],
             "scores": [s for s in snapshot.scores if s.framework in keep],
+            "support": [s for s in snapshot.support if s.framework in keep],
         })
     if _format(fmt) == "json":
         emit(snapshot.model_dump_json(indent=2, exclude_none=True) + "\n", output=None,
@@ -81,19 +84,29 @@ def _show_table(snapshot: Snapshot) -> RenderableType:
     cited: list[str] = []
     for fw in snapshot.frameworks:
         status = f"{fw.status}" + (f" as of {fw.status_as_of}" if fw.status_as_of else "")
-        table = Table(title=f"{fw.name} [{fw.id}]: {status}; languages "
-                            f"{', '.join(fw.languages)}", title_justify="left", expand=True)
+        table = Table(title=f"{fw.name} [{fw.id}]: {status}", title_justify="left",
+                      expand=True)
         table.add_column("Criterion", no_wrap=True)
         table.add_column("Score", justify="right", no_wrap=True)
-        table.add_column("As of", no_wrap=True)
+        table.add_column("Evidence of", no_wrap=True)
         table.add_column("Rationale", ratio=3)
         table.add_column("Source", ratio=1, overflow="fold")
         for score in (s for s in snapshot.scores if s.framework == fw.id):
             mark = f" (overlay {score.overlay}, was {score.replaces:g})" if score.overlay else ""
-            table.add_row(score.criterion, f"{score.value:g}", score.as_of.isoformat(),
+            table.add_row(score.criterion, f"{score.value:g}", score.evidence_date.isoformat(),
                           score.rationale + mark, score.source)
             if score.source not in cited:
                 cited.append(score.source)
+        for entry in (e for e in snapshot.support if e.framework == fw.id):
+            via = f" via {entry.via}" if entry.via else ""
+            note = f": {entry.note}" if entry.note else ""
+            mark = (f" (overlay {entry.overlay}, was {entry.replaces.value})"
+                    if entry.overlay and entry.replaces else "")
+            table.add_row(f"{entry.axis.value} {entry.target}", entry.level.value,
+                          entry.evidence_date.isoformat(), f"{entry.level.value}{via}{note}{mark}",
+                          entry.source)
+            if entry.source not in cited:
+                cited.append(entry.source)
         parts.append(table)
     parts.append(Text("Sources", style="bold"))
     for source in (s for s in snapshot.sources if s.id in cited):
@@ -120,11 +133,11 @@ def validate_command(
         raise typer.Exit(1) from None
     if document.kind == "overlay":
         typer.echo(f"{file}: valid overlay {document.id!r} of snapshot {document.base!r} "
-                   f"({len(document.scores)} scores)")
+                   f"({len(document.scores)} scores, {len(document.support)} support entries)")
     else:
         typer.echo(f"{file}: valid snapshot {document.id!r} ({len(document.frameworks)} "
                    f"frameworks, {len(document.criteria)} criteria, "
-                   f"{len(document.scores)} scores)")
+                   f"{len(document.scores)} scores, {len(document.support)} support entries)")
 
 
 def _format(fmt: str) -> str:

@@ -1,32 +1,59 @@
-"""profile -> hard constraints: which frameworks cannot serve the team at all, and why."""
+"""profile -> hard constraints: which frameworks cannot serve the team at all, and why.
+
+A framework is excluded when it is retired (unless the team allows it), when none of the team's
+languages reaches it, or when a hardware or deployment target the team needs has no route at
+all (docs/knowledge-format.md, support entries). An axis the snapshot says nothing about is no
+constraint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from enum import Enum
+from selector.engine.fit import level, team_targets
+from selector.models import Exclusion, Framework, Profile, Snapshot, Unserved
+from selector.vocab import Axis, Status, SupportLevel
 
-from selector.models import Exclusion, Framework, Profile, Snapshot
-from selector.vocab import Status
+_VERB = {Axis.LANGUAGE: "usable from", Axis.HARDWARE: "runs on",
+         Axis.DEPLOYMENT: "deploys to"}
 
 
-def exclusion_reason(fw: Framework, profile: Profile) -> str | None:
-    """The reason ``fw`` is excluded for ``profile``, or None when it stays in the ranking."""
+def _reach(snapshot: Snapshot, fw: Framework, axis: Axis) -> str:
+    """What the framework does reach on ``axis``, e.g. 'python (native), r (binding)'."""
+    entries = snapshot.support_of(fw.id, axis)
+    reached = [f"{t} ({entries[t].level.value})" for t in snapshot.covers(axis)
+               if level(entries, t) is not SupportLevel.NONE]
+    return ", ".join(reached) or "nothing the snapshot lists"
+
+
+def _why_not(snapshot: Snapshot, fw: Framework, axis: Axis, targets: list[str]) -> str:
+    """The notes of explicit ``none`` entries: why a route is known to be missing."""
+    entries = snapshot.support_of(fw.id, axis)
+    notes = [f"{t}: {entries[t].note}" for t in targets if t in entries and entries[t].note]
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def exclusion(fw: Framework, snapshot: Snapshot, profile: Profile) -> Exclusion | None:
+    """Why ``fw`` is excluded for ``profile``, or None when it stays in the ranking."""
+    def out(reason: str, axis: Axis | None = None, targets: list[str] | None = None
+            ) -> Exclusion:
+        return Exclusion(framework=fw.id, name=fw.name, reason=reason, axis=axis,
+                         targets=targets or [])
+
     if fw.status is Status.RETIRED and not profile.allow_retired:
         when = f" (status as of {fw.status_as_of.isoformat()})" if fw.status_as_of else ""
         note = f": {fw.status_note}" if fw.status_note else ""
-        return f"retired{when}{note} (rank it anyway with --allow-retired)"
-    if profile.languages and not set(profile.languages) & set(fw.languages):
-        return (f"usable from {_names(fw.languages)} only; "
-                f"the team uses {_names(profile.languages)}")
-    if fw.hardware is not None:
-        missing = [h for h in profile.hardware if h not in fw.hardware]
-        if missing:
-            return f"cannot use {_names(missing)} (it supports {_names(fw.hardware)})"
-    if fw.deployment is not None:
-        missing_targets = [d for d in profile.deployment if d not in fw.deployment]
-        if missing_targets:
-            return (f"cannot deploy to {_names(missing_targets)} "
-                    f"(it serves {_names(fw.deployment) or 'no listed target'})")
+        return out(f"retired{when}{note} (rank it anyway with --allow-retired)")
+    for axis in Axis:
+        chosen = list(team_targets(profile, axis))
+        if not chosen or not snapshot.covers(axis):
+            continue
+        entries = snapshot.support_of(fw.id, axis)
+        missing = [t for t in chosen if level(entries, t) is SupportLevel.NONE]
+        # Languages: one the team writes is enough. Hardware and deployment: every one counts.
+        if missing and (axis is not Axis.LANGUAGE or len(missing) == len(chosen)):
+            direction = "no route from" if axis is Axis.LANGUAGE else "no route to"
+            return out(f"{direction} {', '.join(missing)}"
+                       f"{_why_not(snapshot, fw, axis, missing)}; "
+                       f"{_VERB[axis]} {_reach(snapshot, fw, axis)}", axis, missing)
     return None
 
 
@@ -35,13 +62,33 @@ def split(snapshot: Snapshot, profile: Profile) -> tuple[list[Framework], list[E
     kept: list[Framework] = []
     excluded: list[Exclusion] = []
     for fw in snapshot.frameworks:
-        reason = exclusion_reason(fw, profile)
+        reason = exclusion(fw, snapshot, profile)
         if reason is None:
             kept.append(fw)
         else:
-            excluded.append(Exclusion(framework=fw.id, name=fw.name, reason=reason))
+            excluded.append(reason)
     return kept, excluded
 
 
-def _names(items: Iterable[Enum]) -> str:
-    return ", ".join(str(i.value) for i in items)
+def unserved(snapshot: Snapshot, profile: Profile, kept: list[Framework]) -> list[Unserved]:
+    """The team's targets that no framework left in the ranking reaches, with the snapshot's
+    advice for each."""
+    result = []
+    for axis in Axis:
+        if not snapshot.covers(axis):
+            continue
+        for target in team_targets(profile, axis):
+            if any(level(snapshot.support_of(fw.id, axis), target) is not SupportLevel.NONE
+                   for fw in kept):
+                continue
+            info = snapshot.target(axis, target)
+            result.append(Unserved(axis=axis, target=target,
+                                   name=info.name if info else target,
+                                   advice=info.unserved if info else None))
+    return result
+
+
+def retired_routes(snapshot: Snapshot, gap: Unserved) -> list[str]:
+    """Retired frameworks that would reach an unserved target."""
+    return [fw.name for fw in snapshot.frameworks if fw.status is Status.RETIRED
+            and level(snapshot.support_of(fw.id, gap.axis), gap.target) is not SupportLevel.NONE]

@@ -1,26 +1,60 @@
-"""recommendation -> explanations a reviewer can read."""
+"""recommendation -> explanations a reviewer can read, from the decomposition of the method
+actually used (docs/ranking.md): for TOPSIS each criterion's part of the distances to the
+ideal and the anti-ideal, for the weighted sum weight x score. Criteria on which two frameworks
+score the same are never named as a reason, and equal shares are shown as ties."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from selector.models import Recommendation
 
+#: Shares that agree to this many decimals are shown as one tie.
+DECIMALS = 3
 
-def winning_margin(rec: Recommendation, top: int = 3) -> list[tuple[str, float]]:
-    """The criteria that most favour the winner over the runner-up: (criterion, contribution
-    of the winner minus the runner-up's), largest first, positive only."""
-    if len(rec.ranking) < 2:
-        return []
-    first, second = rec.ranking[0], rec.ranking[1]
-    gaps = [(c, first.contributions[c] - second.contributions.get(c, 0.0))
-            for c in first.contributions]
-    ahead = sorted((g for g in gaps if g[1] > 1e-9), key=lambda g: (-g[1], g[0]))
-    return ahead[:top]
+
+def grouped(items: Iterable[tuple[str, float]], top: int) -> list[tuple[list[str], float]]:
+    """The ``top`` largest distinct values, each with every criterion that has it (ties stay
+    together, named alphabetically, never as if ordered)."""
+    groups: dict[float, list[str]] = {}
+    for name, value in items:
+        groups.setdefault(round(value, DECIMALS), []).append(name)
+    ordered = sorted(groups.items(), key=lambda kv: -kv[0])[:top]
+    return [(sorted(names), value) for value, names in ordered]
+
+
+def margin(rec: Recommendation) -> list[tuple[str, float]]:
+    """(criterion, its part of the winner's lead over the runner-up) on every criterion where
+    the two differ; the parts add up to the difference of their scores."""
+    return [(c, g) for c, g in rec.margin.items() if g != 0]
+
+
+def winning_margin(rec: Recommendation, top: int = 3) -> list[tuple[list[str], float]]:
+    """The criteria that most favour the winner over the runner-up, largest first, grouped
+    where equal; positive only."""
+    return grouped(((c, g) for c, g in margin(rec) if round(g, DECIMALS) > 0), top)
+
+
+def losing_margin(rec: Recommendation, top: int = 2) -> list[tuple[list[str], float]]:
+    """The criteria on which the runner-up is ahead, largest first."""
+    return grouped(((c, -g) for c, g in margin(rec) if round(g, DECIMALS) < 0), top)
+
+
+def names_text(names: list[str], value: float, sign: str = "+") -> str:
+    each = " each" if len(names) > 1 else ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed} ({sign}{value:.3f}{each})"
 
 
 def margin_sentence(rec: Recommendation) -> str | None:
-    gaps = winning_margin(rec)
-    if not gaps:
+    ahead = winning_margin(rec)
+    if not ahead:
         return None
     first, second = rec.ranking[0], rec.ranking[1]
-    reasons = ", ".join(f"{c} (+{g:.3f})" for c, g in gaps)
-    return f"{first.name} beats {second.name} mostly on {reasons}."
+    text = (f"{first.name} beats {second.name} mostly on "
+            + ", ".join(names_text(n, v) for n, v in ahead))
+    behind = losing_margin(rec)
+    if behind:
+        text += (f"; {second.name} is ahead on "
+                 + ", ".join(names_text(n, v) for n, v in behind))
+    return text + "."

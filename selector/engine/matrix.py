@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,17 +25,29 @@ class DecisionMatrix:
     weights: FloatArray
     scale: tuple[float, float]
 
+    def unit(self) -> FloatArray:
+        """Scores mapped onto [0, 1] by the snapshot's declared scale (objectives kept).
+
+        Every method runs on these, never on the raw scores: the same judgements expressed
+        on 1-5 or on 0-4 then rank the same (TOPSIS's vector normalisation alone depends on
+        where the scale starts)."""
+        low, high = self.scale
+        unit: FloatArray = (self.values - low) / (high - low)
+        return unit
+
     def scaled(self) -> FloatArray:
         """Scores mapped onto [0, 1] by the snapshot's scale, 1 always best."""
-        low, high = self.scale
-        unit = (self.values - low) / (high - low)
+        unit = self.unit()
         return np.where(self.maximise, unit, 1.0 - unit)
 
 
-def build_matrix(snapshot: Snapshot, frameworks: list[Framework],
-                 weights: dict[str, float]) -> DecisionMatrix:
+def build_matrix(snapshot: Snapshot, frameworks: list[Framework], weights: dict[str, float],
+                 computed: Mapping[tuple[str, str], float] | None = None) -> DecisionMatrix:
+    """``computed``: (framework, criterion) -> value on the snapshot's scale, for the criteria
+    that are not scored in the snapshot (fit criteria)."""
     criteria = tuple(c.id for c in snapshot.criteria)
     index = {(s.framework, s.criterion): s.value for s in snapshot.scores}
+    index.update(computed or {})
     values = np.array([[index[(fw.id, cid)] for cid in criteria] for fw in frameworks],
                       dtype=np.float64).reshape(len(frameworks), len(criteria))
     return DecisionMatrix(

@@ -11,6 +11,7 @@ from selector.errors import ProfileError
 from selector.models import Profile, Snapshot
 from selector.vocab import (
     DEFAULT_SNAPSHOT,
+    Axis,
     Deployment,
     Hardware,
     Language,
@@ -112,15 +113,13 @@ def check_against(profile: Profile, snapshot: Snapshot) -> None:
 
 
 def supported_hardware(snapshot: Snapshot) -> list[Hardware]:
-    """Hardware the snapshot says something about: an emphasis or a framework's list."""
-    named = set(snapshot.emphasis.hardware)
-    for fw in snapshot.frameworks:
-        named.update(fw.hardware or ())
-    return [h for h in Hardware if h in named]
+    """Hardware the snapshot says something about: an emphasis or a support entry."""
+    named = {str(h.value) for h in snapshot.emphasis.hardware}
+    named.update(snapshot.covers(Axis.HARDWARE))
+    return [h for h in Hardware if h.value in named]
 
 
 def supported_deployment(snapshot: Snapshot) -> list[Deployment]:
-    named: set[Deployment] = set()
-    for fw in snapshot.frameworks:
-        named.update(fw.deployment or ())
-    return [d for d in Deployment if d in named]
+    named = {str(d.value) for d in snapshot.emphasis.deployment}
+    named.update(snapshot.covers(Axis.DEPLOYMENT))
+    return [d for d in Deployment if d.value in named]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from selector.engine.constraints import split
+from selector.engine.constraints import retired_routes, split, unserved
+from selector.engine.fit import Fit, caps, fits, on_scale
 from selector.engine.matrix import DecisionMatrix, build_matrix
 from selector.engine.profile import check_against
-from selector.engine.ranking import rank
+from selector.engine.ranking import Ranking, rank
+from selector.engine.verdict import verdict
 from selector.engine.weights import derive_weights
 from selector.errors import RankingError
 from selector.models import (
@@ -25,13 +28,18 @@ from selector.models import (
     Snapshot,
     SnapshotRef,
     SourceRef,
+    SupportRef,
+    Unserved,
 )
+from selector.vocab import Axis, Method
 
 if TYPE_CHECKING:
     from selector.probing.models import Outcome
 
 #: Digits kept in scores, weights and contributions of a recommendation.
 DIGITS = 6
+#: Evidence more than this many years older than the snapshot is flagged as stale.
+STALE_YEARS = 2
 
 
 def recommend(profile: Profile, snapshot: Snapshot | None = None,
@@ -61,10 +69,16 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
     dropped = {e.framework for e in probe_excluded}
     excluded += [e for e in probe_excluded if e.framework in {f.id for f in kept}]
     kept = [f for f in kept if f.id not in dropped]
+    gaps = unserved(snapshot, profile, kept)
     if not kept:
-        raise RankingError("no framework is left to rank: every one is excluded",
-                           tip="relax --language, --hardware or --deployment")
-    matrix = build_matrix(snapshot, kept, weights)
+        raise nothing_left(snapshot, gaps)
+    fitted = fits(snapshot, [f.id for f in kept], profile)
+    computed = {key: on_scale(snapshot, f.unit) for key, f in fitted.items()}
+    scored = {(s.framework, s.criterion): s.value for s in snapshot.scores}
+    capped = {key: cap for key, cap in caps(snapshot, [f.id for f in kept], profile).items()
+              if key in scored and scored[key] > cap}
+    computed.update(capped)
+    matrix = build_matrix(snapshot, kept, weights, computed)
     result = rank(matrix, profile.method)
     probed = {(m.framework, m.criterion) for m in measured}
     ranking = [
@@ -75,12 +89,15 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
             score=round(float(result.scores[i]), DIGITS),
             contributions={c: round(float(v), DIGITS)
                            for c, v in zip(matrix.criteria, result.contributions[i], strict=True)},
+            decomposition={c: round(float(v), DIGITS) for c, v in
+                           zip(matrix.criteria, result.decomposition[i], strict=True)},
             status=kept[i].status,
-            evidence=evidence(snapshot, kept[i].id, probed),
+            evidence=evidence(snapshot, kept[i].id, probed, fitted, capped),
         )
         for position, i in enumerate(result.order, start=1)
     ]
     cited = {e.source for r in ranking for e in r.evidence.values()}
+    cited |= {s.source for r in ranking for e in r.evidence.values() for s in e.support}
     assessed = assess(matrix, profile) if profile.samples > 0 else None
     overrides = [Override(framework=s.framework, criterion=s.criterion, value=s.value,
                           base_value=s.replaces if s.replaces is not None else s.value,
@@ -101,22 +118,87 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
                                  url=s.url, published=s.published)
                  for s in snapshot.sources if s.id in cited},
         warnings=warnings,
+        verdict=verdict(ranking, assessed, {c.id: c.name for c in snapshot.criteria}),
+        margin=lead(matrix, result, profile.method),
+        unserved=gaps,
     )
 
 
-def evidence(snapshot: Snapshot, framework: str,
-             probed: set[tuple[str, str]]) -> dict[str, Evidence]:
+def lead(matrix: DecisionMatrix, result: Ranking, method: Method) -> dict[str, float]:
+    """criterion -> its part of the winner's lead over the runner-up."""
+    if len(result.order) < 2:
+        return {}
+    parts = result.lead(matrix, method, result.order[0], result.order[1])
+    return {c: round(float(v), DIGITS) for c, v in zip(matrix.criteria, parts, strict=True)}
+
+
+def nothing_left(snapshot: Snapshot, gaps: list[Unserved]) -> RankingError:
+    """The one line that says why nothing can be ranked, and what the team can do."""
+    if not gaps:
+        return RankingError("no framework is left to rank: every one is excluded",
+                            tip="relax --language, --hardware or --deployment")
+    parts = []
+    for gap in gaps:
+        retired = retired_routes(snapshot, gap)
+        only = (f" (only the retired {', '.join(retired)} did; rank it with --allow-retired)"
+                if retired else "")
+        parts.append(f"no framework in snapshot {snapshot.id} serves {gap.name}{only}")
+    advice = " ".join(g.advice for g in gaps if g.advice)
+    return RankingError("; ".join(parts), tip=advice or "relax --language, --hardware or "
+                        "--deployment")
+
+
+def stale(evidence_date: date, snapshot: Snapshot) -> bool:
+    as_of = snapshot.as_of
+    try:
+        limit = as_of.replace(year=as_of.year - STALE_YEARS)
+    except ValueError:  # 29 February
+        limit = as_of.replace(year=as_of.year - STALE_YEARS, day=28)
+    return evidence_date < limit
+
+
+def evidence(snapshot: Snapshot, framework: str, probed: set[tuple[str, str]],
+             fitted: dict[tuple[str, str], Fit],
+             capped: dict[tuple[str, str], float]) -> dict[str, Evidence]:
     result = {}
+    for criterion in snapshot.criteria:
+        fit = fitted.get((framework, criterion.id))
+        if fit is not None and criterion.fit is not None:
+            result[criterion.id] = fit_evidence(snapshot, fit, criterion.fit)
     for score in (s for s in snapshot.scores if s.framework == framework):
-        origin: Literal["knowledge", "overlay", "probe"] = "knowledge"
+        origin: Literal["knowledge", "overlay", "probe", "support"] = "knowledge"
         if (framework, score.criterion) in probed:
             origin = "probe"
         elif score.overlay is not None:
             origin = "overlay"
-        result[score.criterion] = Evidence(value=round(score.value, DIGITS), source=score.source,
-                                           as_of=score.as_of, rationale=score.rationale,
-                                           origin=origin)
-    return result
+        cap = capped.get((framework, score.criterion))
+        rationale = score.rationale
+        if cap is not None:
+            axis = snapshot.criterion(score.criterion).capped_by
+            rationale += (f" Capped at {cap:.2f}: the team reaches it only that well on its "
+                          f"{axis} (docs/weights.md)." if axis else "")
+        result[score.criterion] = Evidence(
+            value=round(score.value if cap is None else cap, DIGITS), source=score.source,
+            as_of=score.evidence_date, read_on=score.read_on or snapshot.read_on,
+            rationale=rationale, origin=origin, stale=stale(score.evidence_date, snapshot),
+            capped_from=None if cap is None else round(score.value, DIGITS))
+    return {c.id: result[c.id] for c in snapshot.criteria if c.id in result}
+
+
+def fit_evidence(snapshot: Snapshot, fit: Fit, axis: Axis) -> Evidence:
+    entries = fit.entries
+    oldest = fit.evidence_date or snapshot.as_of
+    first = min(entries, key=lambda e: e.evidence_date) if entries else None
+    return Evidence(
+        value=round(on_scale(snapshot, fit.unit), DIGITS),
+        source=first.source if first else "",
+        as_of=oldest,
+        read_on=min((e.read_on or snapshot.read_on for e in entries), default=snapshot.read_on),
+        rationale=fit.rationale(axis),
+        origin="overlay" if any(e.overlay for e in entries) else "support",
+        stale=stale(oldest, snapshot),
+        support=[SupportRef(target=e.target, level=e.level, via=e.via, source=e.source,
+                            evidence_date=e.evidence_date, note=e.note) for e in entries])
 
 
 def assess(matrix: DecisionMatrix, profile: Profile) -> Robustness:

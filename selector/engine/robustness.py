@@ -106,10 +106,10 @@ def scores_for(matrix: DecisionMatrix, method: Method, weights_samples: FloatArr
     if len(matrix.alternatives) == 1:
         return np.ones((len(samples), 1))
     out = np.empty((len(samples), len(matrix.alternatives)))
-    scaled = matrix.scaled()
+    scaled, unit = matrix.scaled(), matrix.unit()
     for part in _chunks(len(samples)):
         if method is Method.TOPSIS:
-            out[part] = topsis(matrix.values, samples[part], matrix.maximise)
+            out[part] = topsis(unit, samples[part], matrix.maximise)
         elif method is Method.WSM:
             out[part] = wsm(scaled, samples[part])
         else:  # pragma: no cover - exhaustive over Method

@@ -1,12 +1,14 @@
 """profile -> weights. The rule (docs/weights.md):
 
 1. start from each criterion's ``default_weight`` in the snapshot;
-2. multiply by the snapshot's emphasis factor for the profile's task, for each of its
-   hardware kinds and each deployment target (a factor of 0 switches a criterion off, e.g.
-   multi-GPU on a CPU-only team);
-3. an explicit ``--weight CRITERION=W`` replaces that criterion's weight by W, on the same
+2. multiply by the snapshot's emphasis factor for the profile's task;
+3. for the hardware answers, multiply each criterion by the largest factor that any of them
+   gives it, and likewise for the deployment answers: several answers combine without zeroing
+   or compounding one another (``cpu`` with ``multi-gpu`` keeps multi-GPU at x3; ``gpu`` with
+   ``multi-gpu`` gives speed x1.5, not x2.25). A criterion no answer names keeps its weight;
+4. an explicit ``--weight CRITERION=W`` replaces that criterion's weight by W, on the same
    relative scale as the defaults, and leaves the others as derived;
-4. divide by the sum, so weights add up to 1. Multiplying every weight by one constant
+5. divide by the sum, so weights add up to 1. Multiplying every weight by one constant
    therefore changes nothing.
 """
 
@@ -20,14 +22,14 @@ from selector.models import Profile, Snapshot
 
 def raw_weights(snapshot: Snapshot, profile: Profile) -> dict[str, float]:
     raw = {c.id: c.default_weight for c in snapshot.criteria}
-    factors: list[dict[str, float]] = []
     if profile.task is not None:
-        factors.append(snapshot.emphasis.task.get(profile.task, {}))
-    factors.extend(snapshot.emphasis.hardware.get(hw, {}) for hw in profile.hardware)
-    factors.extend(snapshot.emphasis.deployment.get(d, {}) for d in profile.deployment)
-    for table in factors:
-        for cid, factor in table.items():
+        for cid, factor in snapshot.emphasis.task.get(profile.task, {}).items():
             raw[cid] *= factor
+    hardware = [snapshot.emphasis.hardware.get(hw, {}) for hw in profile.hardware]
+    deployment = [snapshot.emphasis.deployment.get(d, {}) for d in profile.deployment]
+    for tables in (hardware, deployment):
+        for cid in {cid for table in tables for cid in table}:
+            raw[cid] *= max(table[cid] for table in tables if cid in table)
     raw.update(profile.weights)
     return raw
 

@@ -6,7 +6,7 @@ score names its source and date.
 
 from __future__ import annotations
 
-from selector.engine.explain import winning_margin
+from selector.engine.explain import losing_margin, names_text, winning_margin
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Evidence, Ranked, Recommendation
 
@@ -25,10 +25,9 @@ class MarkdownFormatter:
     def render(self, rec: Recommendation) -> str:
         self.scale = (rec.snapshot.scale.min, rec.snapshot.scale.max)
         lines: list[str] = []
-        winner = rec.ranking[0]
         lines += ["---", "status: proposed", f"date: {_today()}",
                   "decision-makers: (fill in)", "---", "",
-                  f"# Use {winner.name} as the deep-learning framework", ""]
+                  f"# {_title(rec)}", ""]
         lines += self._context(rec)
         lines += self._drivers(rec)
         lines += ["## Considered Options", ""]
@@ -82,11 +81,20 @@ class MarkdownFormatter:
         because = [f"it ranks first with a score of {winner.score:.3f} ({_method(rec)})"]
         if len(rec.ranking) > 1:
             runner = rec.ranking[1]
-            gaps = winning_margin(rec)
-            ahead = ", ".join(f"{c} (+{g:.3f})" for c, g in gaps)
+            ahead = ", ".join(names_text(n, g) for n, g in winning_margin(rec))
+            behind = ", ".join(names_text(n, g) for n, g in losing_margin(rec))
             because.append(f"ahead of {runner.name} ({runner.score:.3f})"
-                           + (f" mostly on {ahead}" if ahead else ""))
+                           + (f" mostly on {ahead}" if ahead else "")
+                           + (f", while {runner.name} is ahead on {behind}" if behind else ""))
         lines += [f'Chosen option: "{winner.name}", because ' + "; ".join(because) + ".", ""]
+        if rec.verdict is not None and rec.verdict.kind.value != "clear":
+            lines += [f"**{rec.verdict.headline}.**"
+                      + "".join(f" Because {r}." for r in rec.verdict.reasons), ""]
+            if rec.verdict.question:
+                lines += [f"Deciding question: {rec.verdict.question}", ""]
+        for gap in rec.unserved:
+            lines += [f"No framework of the snapshot serves {gap.name}."
+                      + (f" {gap.advice}" if gap.advice else ""), ""]
         robust = robustness_sentences(rec)
         if robust:
             lines += ["How sure this is: " + " ".join(robust), ""]
@@ -129,8 +137,8 @@ class MarkdownFormatter:
         good: list[str] = []
         neutral: list[str] = []
         bad: list[str] = []
-        weighted = sorted(entry.evidence.items(),
-                          key=lambda kv: -entry.contributions.get(kv[0], 0.0))
+        shares = entry.decomposition or entry.contributions
+        weighted = sorted(entry.evidence.items(), key=lambda kv: -shares.get(kv[0], 0.0))
         for criterion, ev in weighted:
             share = (ev.value - low) / (high - low) if high > low else 0.5
             text = _claim(criterion, ev, low, high)
@@ -169,8 +177,9 @@ class MarkdownFormatter:
         lines = ["## More Information", "",
                  f"* Knowledge snapshot: `{rec.snapshot.id}`, {rec.snapshot.title}, as of "
                  f"{rec.snapshot.as_of.isoformat()}.",
-                 f"* Ranking method: {_method(rec)} (scikit-criteria); contributions are weight "
-                 "x score rescaled to [0, 1] (docs/ranking.md)."]
+                 f"* Ranking method: {_method(rec)} (scikit-criteria) on scores mapped onto [0, 1] "
+                 "by the snapshot's scale; the reasons given are each criterion's share of the "
+                 "score under that method (docs/ranking.md)."]
         if self.chart:
             lines += ["", f"![Scores and rank acceptability]({self.chart})"]
         lines += self._robustness(rec)
@@ -206,10 +215,24 @@ class MarkdownFormatter:
 
 def _claim(criterion: str, ev: Evidence, low: float, high: float) -> str:
     origin = {"knowledge": "", "overlay": ", from the team's overlay",
-              "probe": ", blended with a live measurement"}[ev.origin]
+              "probe": ", blended with a live measurement",
+              "support": ", from support entries"}[ev.origin]
+    if ev.stale:
+        origin += ", evidence older than two years"
     rationale = ev.rationale.rstrip(".")
     return (f"{criterion} scores {ev.value:g} of {high:g}: {rationale} "
             f"(`{ev.source}`, {ev.as_of.isoformat()}{origin})")
+
+
+def _title(rec: Recommendation) -> str:
+    winner = rec.ranking[0]
+    if rec.verdict is None or rec.verdict.kind.value == "clear":
+        return f"Use {winner.name} as the deep-learning framework"
+    if rec.verdict.kind.value == "constrained":
+        return f"Use {winner.name}, the only framework that meets the constraints"
+    names = {r.framework: r.name for r in rec.ranking}
+    listed = [names[f] for f in rec.verdict.frameworks]
+    return f"Choose between {', '.join(listed[:-1])} and {listed[-1]} (too close to call)"
 
 
 def _method(rec: Recommendation) -> str:

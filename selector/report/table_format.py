@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from selector.engine.explain import margin_sentence
+from selector.engine.explain import grouped, margin_sentence, winning_margin
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Recommendation
 
@@ -24,16 +24,33 @@ class TableFormatter:
         table.add_column("Rank", justify="right")
         table.add_column("Framework")
         table.add_column("Score", justify="right")
-        table.add_column(f"Top {TOP_CONTRIBUTIONS} contributions (weight x score)")
+        unit = "share of the score" if rec.method.value == "topsis" else "weight x score"
+        table.add_column(f"Strongest criteria ({unit})")
         for entry in rec.ranking:
-            top = sorted(entry.contributions.items(), key=lambda kv: (-kv[1], kv[0]))
-            shown = ", ".join(f"{c} {v:.3f}" for c, v in top[:TOP_CONTRIBUTIONS])
+            top = grouped((entry.decomposition or entry.contributions).items(),
+                          TOP_CONTRIBUTIONS)
+            shown = "; ".join(f"{_short(names)} {v:+.3f}" for names, v in top)
             style = "bold green" if entry.rank == 1 else ""
             table.add_row(str(entry.rank), entry.name, f"{entry.score:.3f}", shown, style=style)
-        parts: list[RenderableType] = [table]
+        parts: list[RenderableType] = []
+        if rec.verdict is not None:
+            parts.append(Text(rec.verdict.headline + ".", style="bold"))
+            for reason in rec.verdict.reasons:
+                parts.append(Text(f"  because {reason}"))
+            if rec.verdict.question:
+                parts.append(Text(f"  Deciding question: {rec.verdict.question}"))
+        parts.append(table)
         why = margin_sentence(rec)
         if why:
-            parts.append(Text(f"Why: {why} (weight x score, winner minus runner-up)"))
+            parts.append(Text(f"Why: {why} ({unit}, winner minus runner-up; criteria on "
+                              "which they score the same are left out)"))
+        old = _stale_reasons(rec)
+        if old:
+            parts.append(Text("Evidence older than two years behind these reasons: "
+                              + "; ".join(old), style="yellow"))
+        for gap in rec.unserved:
+            advice = f" {gap.advice}" if gap.advice else ""
+            parts.append(Text(f"No framework here serves {gap.name}.{advice}", style="yellow"))
         robust = robustness_sentences(rec)
         if robust:
             parts.append(Text("Robustness: " + " ".join(robust)))
@@ -59,3 +76,24 @@ class TableFormatter:
         for warning in rec.warnings:
             parts.append(Text(f"Warning: {warning}", style="yellow"))
         return Group(*parts)
+
+
+def _short(names: list[str]) -> str:
+    """Criteria with one share: all of them when few, else the first two and a count."""
+    if len(names) <= 3:
+        return " = ".join(names)
+    return f"{names[0]} = {names[1]} = {len(names) - 2} more"
+
+
+def _stale_reasons(rec: Recommendation) -> list[str]:
+    """The decisive scores (the winner's lead over the runner-up) resting on old evidence."""
+    if len(rec.ranking) < 2:
+        return []
+    decisive = [c for names, _ in winning_margin(rec) for c in names]
+    lines = []
+    for entry in rec.ranking[:2]:
+        for c in decisive:
+            ev = entry.evidence.get(c)
+            if ev is not None and ev.stale:
+                lines.append(f"{entry.name} {c} ({ev.source}, {ev.as_of.isoformat()})")
+    return lines

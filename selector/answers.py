@@ -46,6 +46,7 @@ class Answers(BaseModel):
     allow_retired: bool | None = None
     probe: bool | None = None
     budget: str | None = None
+    device: str | None = None
     pythons: list[str] | None = Field(default=None)
     samples: int | None = Field(default=None, ge=0, le=10_000_000)
     seed: int | None = None

@@ -58,3 +58,22 @@ def _nvidia_gpus() -> tuple[tuple[str, ...], str]:
         except (OSError, subprocess.TimeoutExpired):
             pass
     return (), "none found (no nvidia-ml-py or nvidia-smi answered)"
+
+
+def gpu_identity() -> list[str]:
+    """The NVIDIA GPUs and their driver, as "name (driver X)"; empty where none answers.
+    Part of the probe cache key: a figure measured on one GPU or driver is not reused on
+    another."""
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            proc = subprocess.run([smi, "--query-gpu=name,driver_version",
+                                   "--format=csv,noheader"],
+                                  capture_output=True, text=True, timeout=10,
+                                  env={"PATH": os.environ.get("PATH", "")})
+            if proc.returncode == 0:
+                return [" (driver ".join(part.strip() for part in line.split(",", 1)) + ")"
+                        for line in proc.stdout.splitlines() if "," in line]
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return list(_nvidia_gpus()[0])

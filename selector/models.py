@@ -351,13 +351,25 @@ class Measurement(Frozen):
     probe: str
     version: str | None
     interpreter: str | None
-    #: operation -> GFLOP/s measured
+    #: operation -> rate measured: GFLOP/s for a kernel, samples/s for a training step
     ops: dict[str, float]
-    #: geometric mean of GFLOP/s relative to the fastest framework measured, per operation
+    #: geometric mean of rates relative to the fastest framework measured, per operation
+    #: (1 where the two measurement intervals overlap: equally fast within the noise)
     ratio: float
     knowledge_value: float
     probe_value: float
     value: float
+    #: the device class the figures were measured on (cpu or gpu)
+    device: str | None = None
+    #: the ratio's range from each measurement's interquartile range
+    ratio_low: float | None = None
+    ratio_high: float | None = None
+    #: a figure the probe flagged unstable (interquartile range above 10% of the median)
+    unstable: bool = False
+    #: False: shown, not blended into the score (``reason`` says why; ``value`` is then the
+    #: knowledge value)
+    blended: bool = True
+    reason: str | None = None
 
 
 class CriticalWeight(Frozen):

@@ -20,18 +20,70 @@ from selector.probing.models import Device, OpResult, Outcome, ProbeStatus
 from tests.conftest import REPO
 
 
-def op(gflops: float) -> OpResult:
-    return OpResult(device="cpu", dtype="float32", flops=1e9, first_call_s=0.1,
-                    median_s=1 / gflops, iqr_s=0.0, samples=5, inner_loops=1, gflops=gflops,
-                    unstable=False)
+def op(gflops: float, device: str = "cpu", iqr_share: float = 0.0) -> OpResult:
+    median = 1 / gflops
+    return OpResult(device=device, dtype="float32", flops=1e9, first_call_s=0.1,
+                    median_s=median, iqr_s=iqr_share * median, samples=5, inner_loops=1,
+                    gflops=gflops, unstable=iqr_share > 0.1)
 
 
-def outcome(framework: str, gpu: bool = False, **ops: float) -> Outcome:
+def outcome(framework: str, gpu: bool = False, on: str = "cpu", iqr_share: float = 0.0,
+            **ops: float) -> Outcome:
     devices = [Device(kind="cpu", name="cpu", threads=2)]
     if gpu:
         devices.append(Device(kind="gpu", name="H100", memory_bytes=80 << 30, index=0))
     return Outcome(framework=framework, version="1", interpreter="/py", status=ProbeStatus.OK,
-                   devices=devices, ops={k: op(v) for k, v in ops.items()})
+                   devices=devices, ops={k: op(v, on, iqr_share) for k, v in ops.items()})
+
+
+def test_a_gpu_team_ranking_is_not_moved_by_cpu_figures() -> None:
+    snap = load_snapshot("current")
+    cpu_figures = [outcome("torch", gemm=10.0), outcome("jax", gemm=500.0)]
+    profile = build_profile(hardware=["gpu"]).model_copy(update={"samples": 0})
+    new, measured, warnings = measure_speed(snap, profile, cpu_figures)
+    assert new == snap
+    assert all(not m.blended and "not the GPU" in (m.reason or "") for m in measured)
+    assert warnings and "fewer than two frameworks" in warnings[0]
+    with_probes = recommend(profile, probes=cpu_figures)
+    without = recommend(profile)
+    assert [(r.framework, r.score) for r in with_probes.ranking] == [
+        (r.framework, r.score) for r in without.ranking]
+    assert {m.framework for m in with_probes.measured} == {"pytorch", "jax"}
+
+
+def test_a_cpu_team_counts_cpu_figures_only() -> None:
+    snap = load_snapshot("current")
+    probes = [outcome("torch", gpu=True, on="gpu", gemm=900.0),
+              outcome("tensorflow", gemm=100.0), outcome("jax", gemm=50.0)]
+    _, measured, _ = measure_speed(snap, build_profile(hardware=["cpu"]), probes)
+    by = {m.framework: m for m in measured}
+    assert not by["pytorch"].blended and "measured on the GPU, not the CPU" in by["pytorch"].reason
+    assert by["tensorflow"].blended and by["tensorflow"].ratio == 1.0
+    assert by["jax"].ratio == pytest.approx(0.5)
+
+
+def test_a_team_on_hardware_no_probe_measures_blends_nothing() -> None:
+    snap = load_snapshot("current")
+    probes = [outcome("torch", gemm=100.0), outcome("jax", gemm=50.0)]
+    new, measured, warnings = measure_speed(snap, build_profile(hardware=["tpu"]), probes)
+    assert new == snap and measured and not any(m.blended for m in measured)
+    assert "nothing here speaks for tpu" in warnings[0]
+
+
+def test_overlapping_intervals_count_as_equally_fast() -> None:
+    snap = load_snapshot("current")
+    # 100 vs 90 GFLOP/s, each +-15% (interquartile range 30% of the median): they overlap.
+    noisy = [outcome("torch", iqr_share=0.3, gemm=100.0),
+             outcome("jax", iqr_share=0.3, gemm=90.0)]
+    _, measured, _ = measure_speed(snap, build_profile(task="transformer"), noisy)
+    by = {m.framework: m for m in measured}
+    assert by["jax"].ratio == 1.0 and by["jax"].unstable
+    assert by["jax"].ratio_low is not None and by["jax"].ratio_low < 1.0
+    # Tight intervals: the same 10% gap is a real difference.
+    tight = [outcome("torch", iqr_share=0.02, gemm=100.0),
+             outcome("jax", iqr_share=0.02, gemm=90.0)]
+    _, measured, _ = measure_speed(snap, build_profile(task="transformer"), tight)
+    assert {m.framework: m.ratio for m in measured}["jax"] == pytest.approx(0.9)
 
 
 def test_speed_blend_equals_hand_computation() -> None:
@@ -86,6 +138,7 @@ def test_a_framework_blind_to_the_gpu_others_see_is_excluded() -> None:
     cpu_only = [outcome("torch", gemm=1.0), outcome("tensorflow", gemm=1.0)]
     excluded, warnings = gpu_exclusions(snap, build_profile(hardware=["gpu"]), cpu_only)
     assert excluded == [] and "no probed framework sees a GPU" in warnings[0]
+    assert "shown, not blended" in warnings[0]
     # A CPU team does not care.
     assert gpu_exclusions(snap, build_profile(hardware=["cpu"]), probes) == ([], [])
 
@@ -170,3 +223,35 @@ def test_bad_probe_results_files_are_refused(tmp_path: Path, content: str, messa
     assert result.exit_code == 2
     assert result.stderr.startswith(f"dlselect: error: {path}: {message}")
     assert result.stdout == ""
+
+
+def test_sampled_values_score_like_the_fixed_matrix_when_exact() -> None:
+    import numpy as np
+
+    from selector.engine.robustness import scores_for, scores_for_values
+    from selector.vocab import Method
+    from tests.test_ranking import matrix
+
+    m = matrix([[1, 9, 3], [4, 2, 8], [7, 5, 0]], [1, 2, 3])
+    weights = np.random.default_rng(0).dirichlet(np.ones(3), 50)
+    values = np.broadcast_to(m.values, (50, *m.values.shape))
+    for method in Method:
+        assert np.allclose(scores_for_values(m, method, values, weights),
+                           scores_for(m, method, weights), atol=1e-12)
+
+
+def test_a_noisy_measured_lead_is_less_sure_than_a_firm_one() -> None:
+    """The robustness analysis samples measured speed from its interquartile range."""
+    profile = build_profile(languages=["python"], task="transformer", hardware=["cpu"],
+                            weights={"speed": 20}).model_copy(update={"samples": 4000})
+    firm = [outcome("torch", iqr_share=0.0, gemm=100.0), outcome("jax", iqr_share=0.0, gemm=70.0)]
+    noisy = [outcome("torch", iqr_share=0.8, gemm=100.0),
+             outcome("jax", iqr_share=0.8, gemm=70.0)]
+    sure = recommend(profile, probes=firm)
+    unsure = recommend(profile, probes=noisy)
+    assert sure.robustness is not None and unsure.robustness is not None
+    assert sure.robustness.winner == unsure.robustness.winner == "pytorch"
+    assert sure.robustness.winner_confidence == 1.0
+    # Intervals of +-40% overlap: equally fast at the point, and sampled from the ranges.
+    assert unsure.robustness.winner_confidence < 0.9
+    assert unsure.robustness.acceptability_around["jax"][0] > 0.1

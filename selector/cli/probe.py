@@ -55,7 +55,7 @@ class ConsoleReporter:
     def finished(self, job: Job, outcome: Outcome) -> None:
         if outcome.status == "ok":
             gemm = outcome.ops.get("gemm")
-            figure = f"gemm {gemm.gflops:.1f} GFLOP/s" if gemm else "ok"
+            figure = f"gemm {gemm.gflops:.1f} GFLOP/s" if gemm and gemm.gflops else "ok"
             self.console.print(f"[green]{job.framework}: {figure}[/green]")
         else:
             self.console.print(
@@ -124,7 +124,8 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
         raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
     reporter = ConsoleReporter(Console(stderr=True))
     try:
-        report = probe(request, reporter=reporter)
+        report = probe(request, reporter=reporter,
+                       notice=lambda text: typer.echo(f"dlselect: {text}", err=True))
     finally:
         reporter.close()
     for warning in report.warnings:

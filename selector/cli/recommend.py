@@ -89,6 +89,13 @@ def recommend_command(
     budget: str | None = typer.Option(
         None, "--budget", metavar="BUDGET", help="With --probe: quick or full."
     ),
+    device: str | None = typer.Option(
+        None,
+        "--device",
+        metavar="DEVICE",
+        help="With --probe: auto (default: the team's device class when it names CPUs only, "
+        "else the GPU where a framework sees one), cpu or gpu.",
+    ),
     samples: int | None = typer.Option(
         None,
         "--samples",
@@ -136,6 +143,7 @@ def recommend_command(
         "allow_retired": allow_retired,
         "probe": probe,
         "budget": budget,
+        "device": device,
         "pythons": python or None,
         "samples": samples,
         "seed": seed,
@@ -193,6 +201,7 @@ def recommend_from_answers(
             "seed": answers.seed or 0,
         }
     )
+    device = probe_device(answers)
     outcomes: list[Outcome] | None = None
     if probe_results:
         from selector.probing.results import load_outcomes
@@ -200,7 +209,7 @@ def recommend_from_answers(
         outcomes = load_outcomes(list(probe_results))
     if answers.probe:
         outcomes = (outcomes or []) + run_live_probes(
-            answers.pythons or [], answers.budget or "quick"
+            answers.pythons or [], answers.budget or "quick", device
         )
     rec = recommend(profile, probes=outcomes)
     for warning in rec.warnings:
@@ -220,8 +229,24 @@ def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | N
     emit(formatter.render(rec), output=output, plain=formatter.plain)
 
 
-def run_live_probes(python: list[str], budget: str) -> list[Outcome]:
+PROBE_DEVICES = ("auto", "cpu", "gpu")
+
+
+def probe_device(answers: Answers) -> str:
+    """The device the probes run on: like with like with the team's hardware (only figures
+    on the team's device class are blended, docs/probes-in-ranking.md)."""
+    device = (answers.device or "auto").strip().lower()
+    if device not in PROBE_DEVICES:
+        raise DlselectError(f"unknown device {answers.device!r} for --device; "
+                            f"allowed: {', '.join(PROBE_DEVICES)}")
+    if device == "auto" and answers.hardware and {h.lower() for h in answers.hardware} == {"cpu"}:
+        return "cpu"
+    return device
+
+
+def run_live_probes(python: list[str], budget: str, device: str = "auto") -> list[Outcome]:
     from selector.cli.probe import measure_with_progress
     from selector.probing.service import ProbeRequest
 
-    return measure_with_progress(ProbeRequest(pythons=tuple(python), budget=budget)).results
+    return measure_with_progress(
+        ProbeRequest(pythons=tuple(python), budget=budget, device=device)).results

@@ -167,7 +167,8 @@ def _session(ask: Asker, console: Console, start: Answers) -> None:
     answers = Answers(snapshot=sid, languages=langs or None, task=task, hardware=hardware or None,
                       deployment=deployment or None, weights=weights or None,
                       method=start.method, allow_retired=allow_retired, probe=probe,
-                      budget=start.budget, pythons=start.pythons)
+                      budget=start.budget, device=start.device,
+                      pythons=start.pythons)
     console.print()
     rec = recommend_from_answers(answers)
     from selector.report.table_format import TableFormatter

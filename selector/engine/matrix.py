@@ -24,6 +24,11 @@ class DecisionMatrix:
     maximise: npt.NDArray[np.bool_]
     weights: FloatArray
     scale: tuple[float, float]
+    #: Where a value is uncertain (a measured speed), the range it may take, (alternatives,
+    #: criteria) each, on the snapshot's scale; None: every value is exact. The robustness
+    #: analysis samples values from these ranges.
+    low: FloatArray | None = None
+    high: FloatArray | None = None
 
     def unit(self) -> FloatArray:
         """Scores mapped onto [0, 1] by the snapshot's declared scale (objectives kept).
@@ -42,9 +47,12 @@ class DecisionMatrix:
 
 
 def build_matrix(snapshot: Snapshot, frameworks: list[Framework], weights: dict[str, float],
-                 computed: Mapping[tuple[str, str], float] | None = None) -> DecisionMatrix:
+                 computed: Mapping[tuple[str, str], float] | None = None,
+                 ranges: Mapping[tuple[str, str], tuple[float, float]] | None = None,
+                 ) -> DecisionMatrix:
     """``computed``: (framework, criterion) -> value on the snapshot's scale, for the criteria
-    that are not scored in the snapshot (fit criteria)."""
+    that are not scored in the snapshot (fit criteria) or whose score was capped; ``ranges``:
+    (framework, criterion) -> (low, high) for uncertain values (clipped to hold the value)."""
     criteria = tuple(c.id for c in snapshot.criteria)
     index = {(s.framework, s.criterion): s.value for s in snapshot.scores}
     index.update(computed or {})
@@ -57,4 +65,19 @@ def build_matrix(snapshot: Snapshot, frameworks: list[Framework], weights: dict[
         maximise=np.array([snapshot.criterion(c).objective is Objective.MAX for c in criteria]),
         weights=np.array([weights[c] for c in criteria], dtype=np.float64),
         scale=(snapshot.scale.min, snapshot.scale.max),
+        **_bounds(values, frameworks, criteria, ranges or {}),
     )
+
+
+def _bounds(values: FloatArray, frameworks: list[Framework], criteria: tuple[str, ...],
+            ranges: Mapping[tuple[str, str], tuple[float, float]]) -> dict[str, FloatArray]:
+    if not ranges:
+        return {}
+    low, high = values.copy(), values.copy()
+    for i, fw in enumerate(frameworks):
+        for j, cid in enumerate(criteria):
+            if (fw.id, cid) in ranges:
+                lo, hi = ranges[(fw.id, cid)]
+                low[i, j] = min(lo, values[i, j])
+                high[i, j] = max(hi, values[i, j])
+    return {"low": low, "high": high}

@@ -1,40 +1,61 @@
 """(knowledge + probe results) -> speed scores and hardware facts (docs/probes-in-ranking.md).
 
-Measured speed enters the ``speed`` criterion of every framework a probe speaks for:
+Measured speed enters the ``speed`` criterion of every framework a probe speaks for, like with
+like only:
 
-1. the operations that matter for the task: ``cnn`` -> conv2d and gemm, ``rnn`` -> lstm,
-   ``transformer`` -> gemm (attention and feed-forward layers are matrix products), no task ->
-   gemm, conv2d and lstm;
-2. for each operation, each framework's GFLOP/s divided by the best framework's (so 1 is the
-   fastest measured here); a framework's speed ratio is the geometric mean over the operations
-   it measured;
-3. the ratio maps onto the snapshot's scale, ``probe = min + (max - min) * ratio``;
-4. the score used is ``(1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * probe``.
+1. the device class: a team that trains on NVIDIA GPUs counts GPU figures only, a CPU team CPU
+   figures only; figures measured on the other class are shown with the reason and not blended.
+   A team whose hardware no probe measures (TPU, Apple-silicon GPU) blends nothing. With no
+   hardware given, the class most measured frameworks ran on counts;
+2. the operations that matter for the task: the task's training step (``train_cnn``,
+   ``train_lstm``, ``train_transformer``; all three without a task) where at least two
+   frameworks measured it, else the kernels: ``cnn`` -> conv2d and gemm, ``rnn`` -> lstm,
+   ``transformer`` -> gemm, no task -> gemm, conv2d and lstm. A framework's rate for an op is
+   its best row for it (PyTorch eager or compiled);
+3. for each operation, each framework's rate (GFLOP/s, or samples/s for a training step)
+   divided by the best framework's; where a framework's interval (median +- half the
+   interquartile range) overlaps the best's, the two are equally fast (ratio 1). A framework's
+   ratio is the geometric mean over the operations it measured, with a range from the
+   intervals;
+4. the ratio maps onto the snapshot's scale, ``probe = min + (max - min) * ratio``;
+5. the score used is ``(1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * probe``.
 
-With fewer than two frameworks measured there is nothing to compare, and speed stays as the
-knowledge base has it.
+With fewer than two frameworks measured on the counted class there is nothing to compare, and
+speed stays as the knowledge base has it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from selector.models import Exclusion, Measurement, Profile, Snapshot
 from selector.probing.catalog import spec_for
-from selector.probing.models import Outcome, ProbeStatus
+from selector.probing.models import OpResult, Outcome, ProbeStatus
 from selector.vocab import Hardware, Task
 
 #: Share of the speed score that comes from live measurement.
 PROBE_WEIGHT = 0.5
 SPEED = "speed"
-TASK_OPS: dict[Task | None, tuple[str, ...]] = {
+KERNEL_OPS: dict[Task | None, tuple[str, ...]] = {
     Task.CNN: ("conv2d", "gemm"),
     Task.RNN: ("lstm",),
     Task.TRANSFORMER: ("gemm",),
     None: ("gemm", "conv2d", "lstm"),
 }
+TRAINING_OPS: dict[Task | None, tuple[str, ...]] = {
+    Task.CNN: ("train_cnn",),
+    Task.RNN: ("train_lstm",),
+    Task.TRANSFORMER: ("train_transformer",),
+    None: ("train_cnn", "train_lstm", "train_transformer"),
+}
+#: Kept for callers that name the kernels per task.
+TASK_OPS = KERNEL_OPS
 GPU_HARDWARE = {Hardware.GPU, Hardware.MULTI_GPU, Hardware.MULTI_NODE}
+#: Hardware no probe measures: figures from this machine do not speak for it.
+UNMEASURED_HARDWARE = {Hardware.TPU, Hardware.APPLE_SILICON}
 
 
 def best_by_framework(snapshot: Snapshot, outcomes: Sequence[Outcome]) -> dict[str, Outcome]:
@@ -57,7 +78,56 @@ def best_by_framework(snapshot: Snapshot, outcomes: Sequence[Outcome]) -> dict[s
 
 def _rank_key(outcome: Outcome) -> tuple[int, float]:
     gemm = outcome.ops.get("gemm")
-    return len(outcome.ops), gemm.gflops if gemm else 0.0
+    return len(outcome.ops), (gemm.gflops or 0.0) if gemm else 0.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An op's rate and its interval from the interquartile range."""
+
+    value: float
+    low: float
+    high: float
+    unstable: bool
+
+
+def rate(result: OpResult) -> Rate | None:
+    """GFLOP/s for a kernel, samples/s for a training step; None when neither is known."""
+    per_s = getattr(result, "samples_per_s", None)  # training steps: examples per second
+    work = result.flops / 1e9 if result.flops else (per_s * result.median_s if per_s else None)
+    if not work:
+        return None
+    half = result.iqr_s / 2
+    return Rate(value=work / result.median_s, low=work / (result.median_s + half),
+                high=work / max(result.median_s - half, result.median_s / 1e3),
+                unstable=result.unstable)
+
+
+def op_rate(outcome: Outcome, op: str, device: str) -> Rate | None:
+    """The framework's best row for ``op`` on ``device`` (e.g. train_cnn and
+    train_cnn_compiled), or None."""
+    rows = [rate(r) for name, r in outcome.ops.items()
+            if (name == op or name.startswith(f"{op}_")) and r.device == device
+            and not name.startswith(("gemm_fp16", "gemm_bf16", "gemm_tf32"))]
+    found = [r for r in rows if r is not None]
+    return max(found, key=lambda r: r.value) if found else None
+
+
+def target_device(profile: Profile, measured: dict[str, Outcome]) -> tuple[str | None, str]:
+    """The device class whose figures count, and why."""
+    hardware = set(profile.hardware)
+    if hardware & GPU_HARDWARE:
+        return "gpu", "the team trains on NVIDIA GPUs"
+    if Hardware.CPU in hardware:
+        return "cpu", "the team trains on CPUs"
+    if hardware:
+        names = ", ".join(sorted(h.value for h in hardware & UNMEASURED_HARDWARE))
+        return None, f"the probes measure CPUs and NVIDIA GPUs; nothing here speaks for {names}"
+    classes = Counter(d for o in measured.values() for d in {r.device for r in o.ops.values()})
+    if not classes:
+        return None, "no operation was measured"
+    top = max(classes.items(), key=lambda kv: (kv[1], kv[0] == "gpu"))[0]
+    return top, f"most measured frameworks ran on the {top.upper()}"
 
 
 def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outcome],
@@ -66,36 +136,86 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
     if SPEED not in {c.id for c in snapshot.criteria}:
         return snapshot, [], [f"snapshot {snapshot.id} has no speed criterion; probes unused"]
     measured = best_by_framework(snapshot, outcomes)
-    if len(measured) < 2:
-        names = ", ".join(measured) or "none"
-        return snapshot, [], [f"probes measured fewer than two frameworks of snapshot "
-                              f"{snapshot.id} ({names}); speed stays as the knowledge base has it"]
-    ops = TASK_OPS[profile.task]
-    best = {op: max((o.ops[op].gflops for o in measured.values() if op in o.ops), default=0.0)
-            for op in ops}
+    device, why = target_device(profile, measured)
+    shown = [_not_blended(snapshot, fid, o, why if device is None else
+                          f"measured on the {_devices(o)}, not the {device.upper()}: {why}")
+             for fid, o in measured.items()
+             if device is None or not any(r.device == device for r in o.ops.values())]
+    if device is None:
+        return snapshot, shown, [f"live speed figures are shown, not blended: {why}"]
+    comparable = {fid: o for fid, o in measured.items()
+                  if any(r.device == device for r in o.ops.values())}
+    if len(comparable) < 2:
+        names = ", ".join(comparable) or "none"
+        return snapshot, shown, [f"probes measured fewer than two frameworks of snapshot "
+                                 f"{snapshot.id} on the {device.upper()} ({names}); speed stays "
+                                 "as the knowledge base has it"]
+    ops = _ops_for(profile.task, comparable, device)
+    rates = {fid: {op: r for op in ops if (r := op_rate(o, op, device)) is not None}
+             for fid, o in comparable.items()}
+    best = {op: max((r[op] for r in rates.values() if op in r), key=lambda x: x.value)
+            for op in ops if any(op in r for r in rates.values())}
     low, high = snapshot.scale.min, snapshot.scale.max
-    results: list[Measurement] = []
+    results: list[Measurement] = list(shown)
     new_values: dict[str, float] = {}
-    for kb_id, outcome in measured.items():
-        used = [op for op in ops if op in outcome.ops and best[op] > 0]
+    for kb_id, outcome in comparable.items():
+        used = [op for op in ops if op in rates[kb_id] and op in best]
         if not used:
             continue
-        ratios = [outcome.ops[op].gflops / best[op] for op in used]
-        ratio = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        ratios = [_ratio(rates[kb_id][op], best[op]) for op in used]
+        ratio, ratio_low, ratio_high = (_geomean([r[i] for r in ratios]) for i in range(3))
         probe_value = low + (high - low) * ratio
         knowledge = snapshot.score(kb_id, SPEED).value
         value = (1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * probe_value
         new_values[kb_id] = value
         results.append(Measurement(
             framework=kb_id, criterion=SPEED, probe=outcome.framework, version=outcome.version,
-            interpreter=outcome.interpreter, ops={op: round(outcome.ops[op].gflops, 3)
-                                                   for op in used},
+            interpreter=outcome.interpreter,
+            ops={op: round(rates[kb_id][op].value, 3) for op in used},
             ratio=round(ratio, 6), knowledge_value=knowledge, probe_value=round(probe_value, 6),
-            value=round(value, 6)))
+            value=round(value, 6), device=device, ratio_low=round(ratio_low, 6),
+            ratio_high=round(ratio_high, 6),
+            unstable=any(rates[kb_id][op].unstable for op in used)))
     scores = [s.model_copy(update={"value": new_values[s.framework]})
               if s.criterion == SPEED and s.framework in new_values else s
               for s in snapshot.scores]
     return snapshot.model_copy(update={"scores": scores}), results, []
+
+
+def _ops_for(task: Task | None, comparable: dict[str, Outcome], device: str) -> tuple[str, ...]:
+    """The task's training steps where at least two frameworks measured each, else kernels."""
+    training = TRAINING_OPS[task]
+    if all(sum(op_rate(o, op, device) is not None for o in comparable.values()) >= 2
+           for op in training):
+        return training
+    return KERNEL_OPS[task]
+
+
+def _ratio(mine: Rate, best: Rate) -> tuple[float, float, float]:
+    """(ratio, low, high) against the best; 1 where the intervals overlap."""
+    high = min(1.0, mine.high / best.low)
+    low = min(1.0, mine.low / best.high)
+    ratio = 1.0 if mine.high >= best.low else mine.value / best.value
+    return ratio, low, high
+
+
+def _geomean(values: Sequence[float]) -> float:
+    return math.exp(sum(math.log(max(v, 1e-12)) for v in values) / len(values))
+
+
+def _devices(outcome: Outcome) -> str:
+    return "/".join(sorted({r.device.upper() for r in outcome.ops.values()})) or "nothing"
+
+
+def _not_blended(snapshot: Snapshot, kb_id: str, outcome: Outcome, reason: str) -> Measurement:
+    knowledge = snapshot.score(kb_id, SPEED).value
+    ops = {name: round(r.value, 3) for name, result in outcome.ops.items()
+           if (r := rate(result)) is not None}
+    return Measurement(framework=kb_id, criterion=SPEED, probe=outcome.framework,
+                       version=outcome.version, interpreter=outcome.interpreter, ops=ops,
+                       ratio=1.0, knowledge_value=knowledge, probe_value=knowledge,
+                       value=knowledge, device=_devices(outcome).lower(), blended=False,
+                       reason=reason)
 
 
 def gpu_exclusions(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outcome],
@@ -107,8 +227,8 @@ def gpu_exclusions(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outc
     sees = {fid: any(d.kind == "gpu" for d in o.devices) for fid, o in measured.items()}
     if not any(sees.values()):
         if measured:
-            return [], ["no probed framework sees a GPU on this machine; live figures are CPU "
-                        "figures, and GPU support comes from the knowledge base alone"]
+            return [], ["no probed framework sees a GPU on this machine; the live figures are "
+                        "CPU figures and are shown, not blended, for a GPU team"]
         return [], []
     seeing = ", ".join(sorted(f for f, s in sees.items() if s))
     excluded = [Exclusion(framework=fid, name=snapshot.framework(fid).name,

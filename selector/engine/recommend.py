@@ -78,9 +78,10 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
     capped = {key: cap for key, cap in caps(snapshot, [f.id for f in kept], profile).items()
               if key in scored and scored[key] > cap}
     computed.update(capped)
-    matrix = build_matrix(snapshot, kept, weights, computed)
+    matrix = build_matrix(snapshot, kept, weights, computed,
+                          speed_ranges(snapshot, measured, capped))
     result = rank(matrix, profile.method)
-    probed = {(m.framework, m.criterion) for m in measured}
+    probed = {(m.framework, m.criterion) for m in measured if m.blended}
     ranking = [
         Ranked(
             framework=kept[i].id,
@@ -122,6 +123,31 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         margin=lead(matrix, result, profile.method),
         unserved=gaps,
     )
+
+
+Cell = tuple[str, str]
+
+
+def speed_ranges(snapshot: Snapshot, measured: list[Measurement],
+                 capped: dict[Cell, float]) -> dict[Cell, tuple[float, float]]:
+    """(framework, criterion) -> the range a blended measured score may take, from the
+    measurement's interquartile ranges (docs/probes-in-ranking.md); a capped score keeps its
+    cap as the top of its range."""
+    from selector.engine.measured import PROBE_WEIGHT
+
+    low_scale, high_scale = snapshot.scale.min, snapshot.scale.max
+    ranges = {}
+    for m in measured:
+        if not m.blended or m.ratio_low is None or m.ratio_high is None:
+            continue
+        ends = [(1 - PROBE_WEIGHT) * m.knowledge_value
+                + PROBE_WEIGHT * (low_scale + (high_scale - low_scale) * r)
+                for r in (m.ratio_low, m.ratio_high)]
+        cap = capped.get((m.framework, m.criterion))
+        if cap is not None:
+            ends = [min(e, cap) for e in ends]
+        ranges[(m.framework, m.criterion)] = (ends[0], ends[1])
+    return ranges
 
 
 def lead(matrix: DecisionMatrix, result: Ranking, method: Method) -> dict[str, float]:

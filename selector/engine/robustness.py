@@ -196,13 +196,49 @@ class SmaaResult:
     winner_confidence: float  # share of ``around`` samples in which ``winner`` stays first
 
 
+def scores_for_values(matrix: DecisionMatrix, method: Method, values: FloatArray,
+                      weights: FloatArray) -> FloatArray:
+    """Scores (samples, alternatives) with one matrix of values (samples, alternatives,
+    criteria) and one weight vector (samples, criteria) per sample: the batched form of
+    ``ranking.topsis`` and ``ranking.wsm`` for sampled values."""
+    low, high = matrix.scale
+    unit = (values - low) / (high - low)
+    if method is Method.WSM:
+        scaled = np.where(matrix.maximise, unit, 1.0 - unit)
+        result: FloatArray = np.einsum("kac,kc->ka", scaled, weights)
+        return result
+    norms = np.linalg.norm(unit, axis=1, keepdims=True)
+    u = np.divide(unit, norms, out=np.zeros_like(unit), where=norms > 0)
+    best = np.where(matrix.maximise, u.max(axis=1), u.min(axis=1))[:, None, :]
+    worst = np.where(matrix.maximise, u.min(axis=1), u.max(axis=1))[:, None, :]
+    squared = (weights**2)[:, None, :]
+    d_best = np.sqrt((squared * (u - best) ** 2).sum(axis=2))
+    d_worst = np.sqrt((squared * (u - worst) ** 2).sum(axis=2))
+    total = d_best + d_worst
+    closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),
+                                      where=total > 0)
+    return closeness
+
+
 def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
-                           draw: Callable[[int], FloatArray]) -> FloatArray:
+                           draw: Callable[[int], FloatArray],
+                           values_rng: np.random.Generator | None = None) -> FloatArray:
+    """Rank acceptability over weight samples; where the matrix has uncertain values (measured
+    speed), each sample also draws those values uniformly from their ranges, so a lead that
+    rests on a noisy measurement cannot look firm."""
     n = len(matrix.alternatives)
     counts = np.zeros((n, n), dtype=np.int64)
+    uncertain = (values_rng is not None and matrix.low is not None and matrix.high is not None
+                 and len(matrix.alternatives) > 1)
     for part in _chunks(samples):
         weights = draw(part.stop - part.start)
-        scores = scores_for(matrix, method, weights)
+        if uncertain:
+            assert values_rng is not None and matrix.low is not None and matrix.high is not None
+            spread = values_rng.random((len(weights), *matrix.values.shape))
+            values = matrix.low + spread * (matrix.high - matrix.low)
+            scores = scores_for_values(matrix, method, values, weights)
+        else:
+            scores = scores_for(matrix, method, weights)
         ranks = ranks_from_scores(scores)
         # The tie-break keys cost a weighted sum per sample; only samples with a tie need them.
         tied = _has_tie(scores)
@@ -226,12 +262,15 @@ def smaa(matrix: DecisionMatrix, method: Method, *, samples: int = 100_000, seed
         raise ValueError(f"samples must be >= 1, got {samples}")
     c = len(matrix.criteria)
     kappa = default_concentration(c) if around is None else float(around)
-    uniform_rng, around_rng = (np.random.default_rng(s)
-                               for s in np.random.SeedSequence(seed).spawn(2))
+    # Spawned children are sequential: the first two streams are those of earlier versions,
+    # so results without uncertain values are unchanged.
+    uniform_rng, around_rng, values_rng = (np.random.default_rng(s)
+                                           for s in np.random.SeedSequence(seed).spawn(3))
     uniform = _acceptability_sampled(matrix, method, samples,
-                                     lambda k: uniform_weights(uniform_rng, k, c))
+                                     lambda k: uniform_weights(uniform_rng, k, c), values_rng)
     near = _acceptability_sampled(matrix, method, samples,
-                                  lambda k: weights_around(around_rng, matrix.weights, k, kappa))
+                                  lambda k: weights_around(around_rng, matrix.weights, k, kappa),
+                                  values_rng)
     winner = rank(matrix, method).order[0]
     return SmaaResult(method=method, alternatives=matrix.alternatives, samples=samples,
                       seed=seed, concentration=kappa, uniform=uniform, around=near,

@@ -1,7 +1,8 @@
-"""Probe results cached per interpreter, framework version, hardware and probe program.
+"""Probe results cached per interpreter, framework version, hardware, environment and probe
+code, and the lock that keeps two dlselect processes from measuring at the same time.
 
 Entries are written atomically; an entry that cannot be read back is ignored, reported and
-rebuilt by the caller.
+rebuilt by the caller. Results flagged unstable are never written (the service re-measures).
 """
 
 from __future__ import annotations
@@ -10,13 +11,21 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from selector.probing.models import Outcome
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+#: How fp32 is measured (TF32 off in every framework); part of every key, so a change of
+#: policy never reuses figures measured under the old one.
+PRECISION_POLICY = "fp32-strict;tf32-own-op"
+#: How long a second dlselect waits for the one measuring before giving up.
+LOCK_WAIT_S = 900.0
 
 
 def cache_dir() -> Path:
@@ -25,12 +34,57 @@ def cache_dir() -> Path:
 
 
 def cache_key(*, interpreter: str, framework: str, version: str | None, host_id: str,
-              budget: str, device: str, program: Path) -> str:
-    harness = program.parent / "_harness.py"
-    code = b"".join(p.read_bytes() for p in (program, harness) if p.exists())
+              budget: str, device: str, program: Path,
+              context: Mapping[str, object] | None = None) -> str:
+    """Everything that changes a figure: the interpreter and framework version, the hardware
+    (``host_id``; GPU models and driver in ``context``), the budget and device asked for, the
+    environment the probe runs with (thread and device variables, in ``context``), the
+    precision policy, and the code of every probe module."""
+    code = b"".join(p.read_bytes() for p in sorted(program.parent.glob("*.py")))
     parts = [str(CACHE_FORMAT), os.path.abspath(interpreter), framework, version or "",
-             host_id, budget, device, hashlib.sha256(code).hexdigest()]
+             host_id, budget, device, PRECISION_POLICY, hashlib.sha256(code).hexdigest(),
+             json.dumps(dict(context or {}), sort_keys=True, default=str)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+@contextmanager
+def measurement_lock(wait: Callable[[], None] | None = None,
+                     timeout_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the machine-wide measuring lock (an exclusive ``flock`` on a file in the cache
+    folder). When another dlselect holds it, call ``wait`` once and block until it is free;
+    give up with a DlselectError after ``timeout_s``. Where no lock file can be made (a
+    read-only cache folder), measure without one: the cache is an optimisation."""
+    import fcntl
+
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        handle = open(cache_dir() / "measure.lock", "a+b")  # noqa: SIM115 - held to the end
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait is not None:
+                wait()
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        from selector.errors import DlselectError
+
+                        raise DlselectError(
+                            f"another dlselect has been measuring for over {timeout_s:g} s "
+                            f"(lock {cache_dir() / 'measure.lock'})",
+                            tip="wait for it to finish, or use --probe-results") from None
+                    time.sleep(0.2)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 class CorruptEntry(Exception):

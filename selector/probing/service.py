@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from selector.errors import DlselectError
@@ -9,7 +10,7 @@ from selector.paths import probes_dir
 from selector.probing import cache
 from selector.probing.catalog import NOT_INSTALLABLE, all_names, spec_for
 from selector.probing.discovery import discover
-from selector.probing.environment import host_facts
+from selector.probing.environment import child_env, host_facts
 from selector.probing.models import Outcome, ProbeReport, ProbeStatus
 from selector.probing.runner import Job, Reporter, Timeouts, run_jobs
 
@@ -31,10 +32,23 @@ def check_frameworks(names: tuple[str, ...]) -> None:
                                 f"allowed: {', '.join(all_names())}")
 
 
-def probe(request: ProbeRequest, reporter: Reporter | None = None) -> ProbeReport:
+def measurement_context() -> dict[str, object]:
+    """What changes a figure beyond the interpreter and the host: the GPUs and their driver,
+    and the variables the probe runs with (threads, visible devices, precision)."""
+    from selector.hardware import gpu_identity
+
+    return {"gpus": gpu_identity(), "env": child_env()}
+
+
+def probe(request: ProbeRequest, reporter: Reporter | None = None,
+          notice: Callable[[str], None] | None = None) -> ProbeReport:
+    """Measure (or take from the cache) every requested framework. Measuring holds the
+    machine-wide lock (``cache.measurement_lock``): a second dlselect waits, says so through
+    ``notice``, then uses the results the first one cached where they fit."""
     check_frameworks(request.frameworks)
     wanted = request.frameworks or tuple(all_names())
     host = host_facts()
+    context = measurement_context()
     warnings: list[str] = []
     interpreters = discover(list(request.pythons))
     results: dict[int, Outcome] = {}
@@ -65,23 +79,66 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None) -> ProbeRepor
                       budget=request.budget, device=request.device)
             key = cache.cache_key(interpreter=job.interpreter, framework=name,
                                   version=job.version, host_id=str(host["id"]),
-                                  budget=job.budget, device=job.device, program=job.program)
-            cached = None
-            if not request.refresh:
-                try:
-                    cached = cache.load(key)
-                except cache.CorruptEntry as exc:
-                    warnings.append(f"ignored a corrupt cache entry and measured again: {exc}")
+                                  budget=job.budget, device=job.device, program=job.program,
+                                  context=context)
+            cached = None if request.refresh else _cached(key, warnings)
             if cached is not None:
                 results[slot] = cached
             else:
                 jobs.append((slot, job, key))
             slot += 1
-    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter)
-    for (index, _, key), outcome in zip(jobs, outcomes, strict=True):
-        results[index] = outcome
-        if outcome.status is ProbeStatus.OK:
-            cache.store(key, outcome)
+    if jobs:
+        waited: list[str] = []
+
+        def wait() -> None:
+            waited.append("yes")
+            if notice is not None:
+                notice("another dlselect is measuring on this machine; waiting for it to "
+                       "finish, then using its fresh results where they fit")
+
+        with cache.measurement_lock(wait):
+            if waited:  # the other run may have just measured what this one needs
+                fresh = [(i, j, k, _cached(k, warnings)) for i, j, k in jobs]
+                results.update({i: c for i, _, _, c in fresh if c is not None})
+                jobs = [(i, j, k) for i, j, k, c in fresh if c is None]
+            _measure(jobs, request, reporter, results, warnings)
     ordered = [results[i] for i in sorted(results)]
     return ProbeReport(host=host, budget=request.budget, results=ordered, warnings=warnings)
+
+
+def _cached(key: str, warnings: list[str]) -> Outcome | None:
+    try:
+        return cache.load(key)
+    except cache.CorruptEntry as exc:
+        warnings.append(f"ignored a corrupt cache entry and measured again: {exc}")
+        return None
+
+
+def unstable_ops(outcome: Outcome) -> list[str]:
+    return [name for name, op in outcome.ops.items() if op.unstable]
+
+
+def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: Reporter | None,
+             results: dict[int, Outcome], warnings: list[str]) -> None:
+    """Run the jobs; re-measure once every framework with a figure flagged unstable; cache only
+    stable results. A figure still unstable is kept (with its interquartile range, which the
+    ranking carries as its uncertainty) and reported, never cached."""
+    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter)
+    again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
+    if again:
+        retried = run_jobs([jobs[n][1] for n in again], timeouts=request.timeouts,
+                           reporter=reporter)
+        for n, outcome in zip(again, retried, strict=True):
+            if outcome.status is ProbeStatus.OK and (
+                    len(unstable_ops(outcome)) <= len(unstable_ops(outcomes[n]))):
+                outcomes[n] = outcome
+    for (index, job, key), outcome in zip(jobs, outcomes, strict=True):
+        results[index] = outcome
+        noisy = unstable_ops(outcome)
+        if outcome.status is ProbeStatus.OK and not noisy:
+            cache.store(key, outcome)
+        elif noisy:
+            warnings.append(f"{job.framework}: {', '.join(noisy)} still unstable after a "
+                            "re-measurement (interquartile range above 10% of the median); "
+                            "not cached, and ranked with its uncertainty")
 

@@ -187,12 +187,14 @@ class MarkdownFormatter:
             lines += ["", "### Live measurements", "",
                       "Speed scores blend the knowledge base with quick probes run on the "
                       "deciding machine (docs/probes-in-ranking.md):", "",
-                      "| Framework | Probe | Version | GFLOP/s | Share of fastest | Knowledge | "
-                      "Used |", "|---|---|---|---|---|---|---|"]
+                      "| Framework | Probe | Version | Device | Rate (GFLOP/s; training: "
+                      "samples/s) | Share of fastest | Knowledge | Used |",
+                      "|---|---|---|---|---|---|---|---|"]
             for m in rec.measured:
                 ops = ", ".join(f"{op} {g:.1f}" for op, g in m.ops.items())
-                lines.append(f"| {m.framework} | {m.probe} | {m.version} | {ops} | "
-                             f"{m.ratio:.0%} | {m.knowledge_value:g} | {m.value:.2f} |")
+                share = f"{m.ratio:.0%}" if m.blended else f"not blended: {m.reason}"
+                lines.append(f"| {m.framework} | {m.probe} | {m.version} | {m.device or ''} | "
+                             f"{ops} | {share} | {m.knowledge_value:g} | {m.value:.2f} |")
         if rec.overrides:
             lines += ["", f"### Scores from the team's overlay `{rec.snapshot.overlay}`", ""]
             lines += [f"* {o.framework} / {o.criterion}: {o.base_value:g} -> {o.value:g} "

@@ -60,14 +60,22 @@ class TableFormatter:
             parts.append(Text("Excluded:", style="bold"))
             for ex in rec.excluded:
                 parts.append(Text(f"  {ex.name}: {ex.reason}"))
-        if rec.measured:
+        blended = [m for m in rec.measured if m.blended]
+        if blended:
             parts.append(Text("Scores from live probes (blended with the knowledge base):",
                               style="bold"))
-            for m in rec.measured:
-                ops = ", ".join(f"{op} {g:.1f} GFLOP/s" for op, g in m.ops.items())
+            for m in blended:
+                spread = (f", {m.ratio_low:.0%}-{m.ratio_high:.0%}"
+                          if m.ratio_low is not None and m.ratio_high is not None else "")
+                noisy = "; unstable" if m.unstable else ""
                 parts.append(Text(f"  {m.framework}/{m.criterion}: {m.knowledge_value:g} -> "
-                                  f"{m.value:.2f} (probe {m.probe} {m.version}: {ops}; "
-                                  f"{m.ratio:.0%} of the fastest)"))
+                                  f"{m.value:.2f} (probe {m.probe} {m.version} on the "
+                                  f"{(m.device or '?').upper()}: {_rates(m.ops)}; "
+                                  f"{m.ratio:.0%} of the fastest{spread}{noisy})"))
+        for m in rec.measured:
+            if not m.blended:
+                parts.append(Text(f"  {m.framework}/{m.criterion}: measured ({_rates(m.ops)}), "
+                                  f"not blended: {m.reason}"))
         if rec.overrides:
             parts.append(Text(f"Scores from overlay {rec.snapshot.overlay}:", style="bold"))
             for o in rec.overrides:
@@ -76,6 +84,11 @@ class TableFormatter:
         for warning in rec.warnings:
             parts.append(Text(f"Warning: {warning}", style="yellow"))
         return Group(*parts)
+
+
+def _rates(ops: dict[str, float]) -> str:
+    return ", ".join(f"{op} {v:.1f} {'samples/s' if op.startswith('train_') else 'GFLOP/s'}"
+                     for op, v in ops.items())
 
 
 def _short(names: list[str]) -> str:

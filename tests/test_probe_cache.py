@@ -1,0 +1,130 @@
+"""The probe cache and the measuring lock: what a figure depends on, unstable figures never
+cached, and two dlselect processes never measuring at the same time.
+
+The runner is faked only where the real thing cannot be made to misbehave on demand: a probe
+that reports an unstable figure."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from selector.probing import cache, service
+from selector.probing.models import OpResult, Outcome, ProbeStatus
+from selector.probing.runner import Job
+
+
+def _op(unstable: bool) -> OpResult:
+    return OpResult(device="cpu", dtype="float32", flops=1e9, first_call_s=0.1, median_s=0.01,
+                    iqr_s=0.005 if unstable else 0.0001, samples=5, inner_loops=1, gflops=100.0,
+                    unstable=unstable)
+
+
+def _outcome(unstable: bool) -> Outcome:
+    return Outcome(framework="numba", version="1", interpreter="/py", status=ProbeStatus.OK,
+                   ops={"gemm": _op(unstable)})
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "dlselect" / "probes"
+
+
+def _key(program: Path, **context: object) -> str:
+    return cache.cache_key(interpreter="/py", framework="numba", version="1", host_id="h",
+                           budget="quick", device="auto", program=program, context=context)
+
+
+def test_the_key_changes_with_everything_that_changes_a_figure(tmp_path: Path) -> None:
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    program = probes / "probe_numba.py"
+    program.write_text("# probe\n", encoding="utf-8")
+    base = _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
+    assert base == _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
+    assert base != _key(program, gpus=["H100 (driver 560)"], env={"OMP_NUM_THREADS": "2"})
+    assert base != _key(program, gpus=["A100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
+    assert base != _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "1"})
+    assert base != _key(program, gpus=["H100 (driver 550)"],
+                        env={"OMP_NUM_THREADS": "2", "CUDA_VISIBLE_DEVICES": "1"})
+    # Any probe module, not only the program and the harness.
+    (probes / "_training.py").write_text("# shared\n", encoding="utf-8")
+    assert base != _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
+
+
+def test_an_unstable_figure_is_measured_again_and_never_cached(
+        private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def always_unstable(jobs: list[Job], **_: object) -> list[Outcome]:
+        calls.append(len(jobs))
+        return [_outcome(unstable=True) for _ in jobs]
+
+    monkeypatch.setattr(service, "run_jobs", always_unstable)
+    report = service.probe(service.ProbeRequest(frameworks=("numba",)))
+    assert calls == [1, 1]  # measured, then measured again
+    assert report.results[0].ops["gemm"].unstable
+    assert any("still unstable after a re-measurement" in w for w in report.warnings)
+    assert not list(private_cache.glob("*.json"))
+    # Stable on the second try: that one is used and cached.
+    answers = iter([[_outcome(unstable=True)], [_outcome(unstable=False)]])
+    monkeypatch.setattr(service, "run_jobs", lambda jobs, **_: next(answers))
+    report = service.probe(service.ProbeRequest(frameworks=("numba",)))
+    assert not report.results[0].ops["gemm"].unstable
+    assert len(list(private_cache.glob("*.json"))) == 1
+
+
+def _hold(cache_home: str, log: str, name: str, hold_s: float) -> None:
+    os.environ["XDG_CACHE_HOME"] = cache_home
+    waited: list[bool] = []
+    with cache.measurement_lock(lambda: waited.append(True)):
+        start = time.monotonic()
+        time.sleep(hold_s)
+        end = time.monotonic()
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"{name} {start} {end} {bool(waited)}\n")
+
+
+def test_two_processes_never_measure_at_the_same_time(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_hold, args=(str(tmp_path), str(log), name, 1.0))
+             for name in ("a", "b")]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    rows = sorted((float(s), float(e), w == "True")
+                  for _, s, e, w in (line.split() for line in log.read_text().splitlines()))
+    assert len(rows) == 2
+    (first_start, first_end, _), (second_start, _, second_waited) = rows
+    assert second_start >= first_end  # no overlap
+    assert second_waited  # and the second one was told it had to wait
+
+
+def test_the_lock_gives_up_with_one_line_after_its_timeout(private_cache: Path) -> None:
+    with cache.measurement_lock():
+        ctx = multiprocessing.get_context("spawn")
+        result = ctx.Queue()
+        proc = ctx.Process(target=_try_lock, args=(str(private_cache.parent.parent), result))
+        proc.start()
+        proc.join(timeout=60)
+        message = result.get(timeout=10)
+    assert message.startswith("another dlselect has been measuring for over 0.5 s")
+
+
+def _try_lock(cache_home: str, result: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    os.environ["XDG_CACHE_HOME"] = cache_home
+    from selector.errors import DlselectError
+
+    try:
+        with cache.measurement_lock(timeout_s=0.5):
+            result.put("acquired")
+    except DlselectError as err:
+        result.put(str(err))

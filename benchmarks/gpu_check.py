@@ -1,0 +1,178 @@
+"""``make gpu-check``: the probes' GPU paths, checked on a real NVIDIA GPU in under 5 minutes.
+
+Runs every framework's probes with ``--device gpu`` (a private cache, so nothing is reused),
+then a dedicated long bfloat16 GEMM per framework, and checks:
+
+1. the GPU was used: every op of torch, tensorflow and jax ran on device ``gpu``;
+2. ``fp32`` ran with TF32 off: the ``gemm`` op reports precision ``fp32`` and its check against
+   the float64 reference passed with the fp32 tolerance (TF32 would fail it), and ``gemm_tf32``
+   exists with precision ``tf32``;
+3. the quick bf16 GEMM is within 0.9-1.1 of the long measurement of the same framework, at the
+   same size;
+4. no probe ran out of memory (no op error mentions it);
+5. the training-step losses agree: every ``train_*`` op's ``loss0`` passed its check against the
+   float64 reference, and the frameworks' ``loss0`` agree with each other within the same
+   tolerance.
+
+Prints a table and writes the figures as JSON (``--output``, default gpu-check.json); exit 0 when
+every check passes, 1 when one fails, 2 when there is no GPU. The frameworks must be GPU builds:
+``make gpu-check`` installs them into ``.venv-gpu`` from requirements-gpu.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ("torch", "tensorflow", "jax")
+RATIO_RANGE = (0.9, 1.1)
+LOSS_TOLERANCE = 1e-3  # relative, between frameworks' first-step losses in fp32
+LONG_S = 5.0
+OOM_WORDS = ("out of memory", "resource_exhausted", "oom", "cudaerrormemoryallocation")
+
+# A long bf16 GEMM in each framework: the same operation as the probe's gemm_bf16, timed for
+# LONG_S seconds after warm-up, queued calls and one synchronisation per block.
+LONG_BF16 = {
+    "torch": """
+import sys, time, torch
+n = int(sys.argv[1]); a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16); b = a.clone()
+for _ in range(3): torch.matmul(a, b)
+torch.cuda.synchronize(); calls = 0; start = time.perf_counter()
+while time.perf_counter() - start < float(sys.argv[2]):
+    for _ in range(20): torch.matmul(a, b)
+    torch.cuda.synchronize(); calls += 20
+print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
+""",
+    "jax": """
+import sys, time, jax, jax.numpy as jnp
+n = int(sys.argv[1]); a = jnp.ones((n, n), jnp.bfloat16); f = jax.jit(jnp.matmul)
+for _ in range(3): f(a, a).block_until_ready()
+calls = 0; start = time.perf_counter()
+while time.perf_counter() - start < float(sys.argv[2]):
+    out = [f(a, a) for _ in range(20)]; out[-1].block_until_ready(); calls += 20
+print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
+""",
+    "tensorflow": """
+import sys, time, tensorflow as tf
+n = int(sys.argv[1])
+with tf.device("/GPU:0"):
+    a = tf.cast(tf.random.normal((n, n)), tf.bfloat16); f = tf.function(tf.linalg.matmul)
+    for _ in range(3): f(a, a).numpy()
+    calls = 0; start = time.perf_counter()
+    while time.perf_counter() - start < float(sys.argv[2]):
+        out = [f(a, a) for _ in range(20)]; out[-1][0, 0].numpy(); calls += 20
+print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
+""",
+}
+
+
+def run_probes(python: str, cache: Path) -> dict[str, Any]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    out = cache / "probes.json"
+    cmd = [python, "-m", "selector.cli.app", "probe", "--device", "gpu", "--refresh",
+           "--format", "json", "--output", str(out)]
+    for name in FRAMEWORKS:
+        cmd += ["--framework", name]
+    subprocess.run(cmd, cwd=ROOT, env=env, check=False, timeout=600)
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return doc
+
+
+def long_bf16(python: str, framework: str, n: int) -> float | None:
+    done = subprocess.run([python, "-c", LONG_BF16[framework], str(n), str(LONG_S)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def check(doc: dict[str, Any], measure_long: Callable[[str, int], float | None],
+          ) -> tuple[list[str], dict[str, Any]]:
+    """Every check on a ``dlselect probe --format json`` document; ``measure_long(framework,
+    n)`` gives the long bf16 GEMM figure."""
+    failures: list[str] = []
+    figures: dict[str, Any] = {}
+    by = {r["framework"]: r for r in doc["results"]}
+    losses: dict[str, dict[str, float]] = {}
+    for name in FRAMEWORKS:
+        result = by.get(name)
+        if result is None or result["status"] != "ok":
+            failures.append(f"{name}: not measured ({(result or {}).get('reason')})")
+            continue
+        ops = result["ops"]
+        off_gpu = [op for op, r in ops.items() if r["device"] != "gpu"]
+        if off_gpu:
+            failures.append(f"{name}: ran on the CPU: {', '.join(off_gpu)}")
+        gemm = ops.get("gemm", {})
+        if gemm.get("precision") != "fp32" or not (gemm.get("check") or {}).get("ok"):
+            failures.append(f"{name}: gemm is not a checked fp32 GEMM ({gemm.get('precision')}, "
+                            f"{gemm.get('check')})")
+        if ops.get("gemm_tf32", {}).get("precision") != "tf32":
+            failures.append(f"{name}: no gemm_tf32 op with precision tf32")
+        errors = {op: e for op, e in result.get("op_errors", {}).items()
+                  if any(word in e.lower() for word in OOM_WORDS)}
+        if errors:
+            failures.append(f"{name}: out of memory: {errors}")
+        bf16 = ops.get("gemm_bf16")
+        if bf16:
+            n = int(bf16["params"]["n"])
+            long = measure_long(name, n)
+            ratio = bf16["gflops"] / long if long else None
+            figures[name] = {"gemm_bf16_quick": bf16["gflops"], "gemm_bf16_long": long,
+                             "ratio": ratio, "n": n,
+                             "gemm_fp32": gemm.get("gflops"),
+                             "gemm_tf32": ops.get("gemm_tf32", {}).get("gflops")}
+            if ratio is None or not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
+                failures.append(f"{name}: quick bf16 GEMM {bf16['gflops']:.0f} GFLOP/s vs long "
+                                f"{long} (ratio {ratio}) outside {RATIO_RANGE}")
+        else:
+            failures.append(f"{name}: no gemm_bf16 op")
+        for op, r in ops.items():
+            if op.startswith("train_") and r.get("loss0") is not None:
+                losses.setdefault(op.removesuffix("_compiled"), {})[name] = r["loss0"]
+                if not (r.get("check") or {}).get("ok"):
+                    failures.append(f"{name}: {op} loss0 {r['loss0']} fails its check")
+                figures.setdefault(name, {})[op] = {"samples_per_s": r.get("samples_per_s"),
+                                                   "first_step_s": r.get("first_step_s")}
+    for op, per in losses.items():
+        spread = (max(per.values()) - min(per.values())) / max(abs(v) for v in per.values())
+        if len(per) < 2 or spread > LOSS_TOLERANCE:
+            failures.append(f"{op}: first-step losses disagree or too few: {per}")
+    figures["losses"] = losses
+    return failures, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter with dlselect and the GPU builds")
+    parser.add_argument("--output", default="gpu-check.json")
+    args = parser.parse_args(argv)
+    if shutil.which("nvidia-smi") is None:
+        print("gpu-check: no NVIDIA GPU here (nvidia-smi not found)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="dlselect-gpu-check-") as tmp:
+        doc = run_probes(args.python, Path(tmp))
+    failures, figures = check(doc, lambda name, n: long_bf16(args.python, name, n))
+    Path(args.output).write_text(json.dumps({"figures": figures, "failures": failures,
+                                             "probes": doc}, indent=2), encoding="utf-8")
+    for name, fig in figures.items():
+        print(f"{name}: {json.dumps(fig)}")
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print("gpu-check: " + ("passed" if not failures else f"{len(failures)} checks failed"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The checks of `make gpu-check` (benchmarks/gpu_check.py), on probe documents written by
+hand: the GPU itself is not here, so only the judging is tested; docs/probes.md says the GPU
+paths have not been measured."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import gpu_check  # noqa: E402 - a script beside the benchmarks, not a package
+
+
+def _op(device: str = "gpu", precision: str = "fp32", ok: bool = True, **extra: Any
+        ) -> dict[str, Any]:
+    return {"device": device, "precision": precision, "gflops": 100.0, "params": {"n": 4096},
+            "check": {"max_rel_error": 1e-6, "ok": ok}, **extra}
+
+
+def _doc() -> dict[str, Any]:
+    results = []
+    for name in gpu_check.FRAMEWORKS:
+        results.append({"framework": name, "status": "ok", "op_errors": {}, "ops": {
+            "gemm": _op(), "gemm_tf32": _op(precision="tf32"),
+            "gemm_bf16": _op(precision="bf16"),
+            "train_cnn": _op(loss0=2.3456, samples_per_s=1000.0, first_step_s=1.0)}})
+    return {"results": results}
+
+
+def _long(_: str, __: int) -> float:
+    return 100.0
+
+
+def test_a_good_run_passes() -> None:
+    failures, figures = gpu_check.check(_doc(), _long)
+    assert failures == []
+    assert figures["torch"]["ratio"] == 1.0
+    assert set(figures["losses"]["train_cnn"]) == set(gpu_check.FRAMEWORKS)
+
+
+def test_each_broken_promise_fails() -> None:
+    cases = {
+        "ran on the CPU": lambda d: d["results"][0]["ops"]["gemm"].update(device="cpu"),
+        "not a checked fp32 GEMM": lambda d: d["results"][1]["ops"]["gemm"].update(ok=None,
+                                                                                   check=None),
+        "no gemm_tf32": lambda d: d["results"][2]["ops"].pop("gemm_tf32"),
+        "out of memory": lambda d: d["results"][0]["op_errors"].update(
+            conv2d="RuntimeError: CUDA out of memory"),
+        "losses disagree": lambda d: d["results"][1]["ops"]["train_cnn"].update(loss0=2.5),
+        "not measured": lambda d: d["results"][2].update(status="failed"),
+    }
+    for words, breaks in cases.items():
+        doc = copy.deepcopy(_doc())
+        breaks(doc)
+        failures, _ = gpu_check.check(doc, _long)
+        assert any(words in f for f in failures), (words, failures)
+    failures, _ = gpu_check.check(_doc(), lambda _, __: 50.0)  # quick is 2x the long figure
+    assert any("outside (0.9, 1.1)" in f for f in failures)

@@ -44,6 +44,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:,.0f} MB"
     if unit == "GFLOP/s":
         return f"{value:.0f} GFLOP/s"
+    if unit == "samples/s":
+        return f"{value:,.0f} samples/s"
     if unit == "%":
         return f"{value:.0f} %"
     if unit == "ms":

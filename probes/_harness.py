@@ -13,7 +13,16 @@ What lives here:
   on FD, then wait for ``go`` on stdin before measuring, so that probes started side by side
   import in parallel but never measure at the same time;
 * timing: ``time.perf_counter`` around a loop of calls, a ``sync`` callable called before every
-  clock read, calibration of the inner loop count, repeated samples, median and IQR;
+  clock read, calibration of the inner loop count, repeated samples, median and IQR. Every
+  framework is timed the same way: a sample queues its calls back to back and synchronises once
+  at the end (``time_loop``), and the figure is per call;
+* correctness: each op carries the precision it really ran in (fp32, tf32, bf16, fp16) and a
+  ``check`` that compares its result on a small instance with a float64 numpy reference; a result
+  outside the precision's tolerance fails the op (``op_errors``), so a wrong result is never
+  reported as a fast one. The numpy helpers here take the numpy module as a parameter, because
+  this module imports nothing but the standard library;
+* problem sizes on a GPU: ``grow`` enlarges GEMM and conv2d until one call keeps the device busy
+  for at least ``MIN_GPU_CALL_S``;
 * the JSON document (probe schema_version 1) and its atomic write;
 * exit codes: 3 when the framework cannot be imported, 4 when ``--device gpu`` is asked for and
   the framework sees no GPU. Each is reported as one line on stderr.
@@ -35,7 +44,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn, TextIO
 
 # Taken when the probe imports this module, which every probe does before importing its
@@ -53,10 +62,42 @@ UNSTABLE_IQR_RATIO = 0.10
 # Upper bound on the calibrated inner loop, so a no-op-fast call cannot spin forever.
 MAX_INNER_LOOPS = 1_000_000
 
-STANDARD_OPS = ("gemm", "conv2d", "lstm")
-KNOWN_OPS = ("gemm", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm")
+TRAINING_OPS = ("train_cnn", "train_lstm", "train_transformer")
+STANDARD_OPS = ("gemm", "conv2d", "lstm", *TRAINING_OPS)
+KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
+             *TRAINING_OPS, *(f"{op}_compiled" for op in TRAINING_OPS))
 
-# Variables that change how many threads or which kernels a framework uses; recorded when set.
+# What an op really ran in: float32 storage and math (fp32); float32 storage with TF32 tensor-core
+# math, i.e. inputs rounded to a 10-bit mantissa (tf32); bfloat16 (bf16) or float16 (fp16).
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+PRECISION_OF_DTYPE = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}
+# Largest accepted max|out - ref| / max|ref| of an op's small check instance against a float64
+# reference computed from the same (already rounded) inputs. Each bound sits five to twenty
+# times above the error an honest kernel of that precision makes on these instances (sums of at
+# most a few hundred products; simulated for GEMM n=64, worst of 20 draws) and far below the
+# O(1) error of a wrong result (a transposed operand, a swapped layout, a wrong gate order):
+# * fp32: unit roundoff 6e-8; such sums stay near 1e-6, and 1e-4 also absorbs float32
+#   sigmoid/tanh in the LSTM and the reassociation of fastmath kernels;
+# * tf32: operands cut to a 10-bit mantissa before the multiply: 5e-4 (rounded) to 9e-4
+#   (truncated) measured in simulation;
+# * fp16: a 10-bit mantissa on the stored output (4e-4), more where a kernel accumulates in fp16;
+# * bf16: a 7-bit mantissa on the stored output: 3e-3 (rounded) to 6e-3 (truncated).
+CHECK_TOLERANCE = {"fp32": 1e-4, "tf32": 5e-3, "bf16": 5e-2, "fp16": 1e-2}
+# The small instances the checks run: a few thousand outputs each, cheap on any device. The conv
+# is not square and has two images, so a swapped height/width or batch/channel axis shows.
+CHECK_GEMM_N = 64
+CHECK_CONV_BATCH = 2
+
+# On a GPU, GEMM and conv2d grow until one call takes at least this long. A call of a few
+# microseconds measures the Python dispatch and the kernel launch (5-20 us each), not the GPU;
+# from 1 ms on those are a few percent of the call and the device runs at its steady clock.
+MIN_GPU_CALL_S = 1e-3
+GPU_GEMM_SIZES = (1024, 2048, 4096, 8192)
+GPU_CONV_BATCHES = (32, 64, 128, 256)
+# Calls timed (after one warm-up call) to decide whether a size is large enough.
+GROW_TIMED_CALLS = 3
+
+# Variables that change threads, kernel choice, precision or GPU memory; recorded when set.
 RECORDED_ENV = (
     "OMP_NUM_THREADS",
     "OMP_PROC_BIND",
@@ -79,6 +120,9 @@ RECORDED_ENV = (
     "TF_CPP_MIN_LOG_LEVEL",
     "TF_XLA_FLAGS",
     "XLA_FLAGS",
+    "XLA_PYTHON_CLIENT_PREALLOCATE",
+    "XLA_PYTHON_CLIENT_MEM_FRACTION",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
     "JAX_PLATFORMS",
     "JAX_ENABLE_X64",
     "JAX_DEFAULT_MATMUL_PRECISION",
@@ -94,6 +138,8 @@ RECORDED_ENV = (
     "MXNET_CPU_WORKER_NTHREADS",
     "MXNET_ENGINE_TYPE",
     "MXNET_MKLDNN_ENABLED",
+    "MXNET_CUDA_ALLOW_TENSOR_CORE",
+    "MXNET_CUDA_TENSOR_OP_MATH_ALLOW_CONVERSION",
     "PYTENSOR_FLAGS",
     "THEANO_FLAGS",
 )
@@ -149,6 +195,8 @@ class LstmShape:
 
 CONV = ConvShape()
 LSTM = LstmShape()
+CHECK_CONV = ConvShape(channels_in=3, channels_out=5, height=7, width=6)
+CHECK_LSTM = LstmShape(seq=5, batch=3, input=6, hidden=8)
 
 
 def gemm_flops(n: int) -> int:
@@ -321,22 +369,83 @@ Sync = Callable[[object], None]
 """Waits until the work behind the given op output (or None) is finished."""
 
 
+class WrongResult(Exception):
+    """An op's check found its result outside the tolerance of its precision."""
+
+
 @dataclass(frozen=True)
 class OpSpec:
     """One prepared operation: inputs allocated, graph built, ready to be called."""
 
     fn: Callable[[], object]  # one op call; returns its output, which is handed to ``sync``
-    flops: int
+    flops: int | None  # None where FLOPs are not counted (training steps); gflops is then None
     dtype: str
     params: Mapping[str, Any]
     kernel: str
     device: str
     note: str | None = None
+    precision: str = "fp32"  # what really ran: one of PRECISIONS
+    # Max relative error of the op's result on a small instance against a float64 reference
+    # (``max_rel_error``); called once, after the timing.
+    check: Callable[[], float] | None = None
+    # Training steps: examples per call (gives samples_per_s and first_step_s) and the loss of
+    # the first call (``loss0``, asked for right after that call).
+    examples: int | None = None
+    loss0: Callable[[], float] | None = None
+    # Set by ``grow``, which has already made (and timed) the first call at the chosen size.
+    first_call_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision {self.precision!r} not one of {', '.join(PRECISIONS)}")
 
 
 # Builds an op: allocates inputs and layers. Anything that compiles must wait for the first call
 # of ``fn``, so that its time lands in first_call_s, measured while no other probe runs.
 OpBuilder = Callable[[], OpSpec]
+
+
+@dataclass(frozen=True)
+class Grown:
+    """A builder whose problem size is picked by ``grow``. Growing times calls, so ``run_ops``
+    calls this builder only after the runner's go, when no other probe is measuring."""
+
+    build_for_size: Callable[[int], OpSpec]
+    sizes: tuple[int, ...]
+    sync: Sync
+    min_call_s: float = MIN_GPU_CALL_S
+
+    def __call__(self) -> OpSpec:
+        return grow(self.build_for_size, self.sizes, self.sync, self.min_call_s)
+
+
+def grow(
+    build_for_size: Callable[[int], OpSpec],
+    sizes: Sequence[int],
+    sync: Sync,
+    min_call_s: float = MIN_GPU_CALL_S,
+) -> OpSpec:
+    """The spec of the first size in ``sizes`` whose call takes at least ``min_call_s`` (else of
+    the largest). Each size tried is called once (compile, autotune) and then timed over
+    ``GROW_TIMED_CALLS`` queued calls; the chosen spec keeps its first call's time as
+    ``first_call_s``, and its note says how the size was chosen."""
+    if not sizes:
+        raise ValueError("grow needs at least one size")
+    for index, size in enumerate(sizes):
+        spec = build_for_size(size)
+        first_s = time_loop(spec.fn, sync, 1)
+        per_call_s = time_loop(spec.fn, sync, GROW_TIMED_CALLS) / GROW_TIMED_CALLS
+        last = index == len(sizes) - 1
+        if per_call_s >= min_call_s or last:
+            reached = "reached" if per_call_s >= min_call_s else "largest tried; not reached"
+            why = (
+                f"size {size} of {', '.join(map(str, sizes))}: the first whose call takes "
+                f">= {min_call_s * 1e3:g} ms ({per_call_s * 1e3:.3g} ms; {reached})"
+            )
+            note = why if spec.note is None else f"{spec.note}; {why}"
+            return replace(spec, first_call_s=first_s, note=note)
+        del spec  # free the device memory of this size before allocating the next
+    raise AssertionError("unreachable")
 
 
 def time_loop(fn: Callable[[], object], sync: Sync, loops: int) -> float:
@@ -369,16 +478,24 @@ def summarize(per_call_s: Sequence[float]) -> tuple[float, float]:
 
 
 def measure(spec: OpSpec, sync: Sync, budget: Budget) -> dict[str, Any]:
-    """First call, calibration, then ``budget.samples`` timed samples of one op."""
-    first_call_s = time_loop(spec.fn, sync, 1)
+    """First call, calibration, ``budget.samples`` timed samples, then the op's check.
+
+    Raises ``WrongResult`` when the check finds the result outside its precision's tolerance.
+    """
+    if spec.first_call_s is None:
+        first_call_s = time_loop(spec.fn, sync, 1)
+    else:
+        first_call_s = spec.first_call_s  # made by grow at the chosen size
+    loss0 = None if spec.loss0 is None else _finite("loss0", spec.loss0())
     loops = calibrate(spec.fn, sync, budget.min_sample_s)
     per_call = [time_loop(spec.fn, sync, loops) / loops for _ in range(budget.samples)]
     median_s, iqr_s = summarize(per_call)
     if not median_s > 0 or not math.isfinite(median_s):
         raise RuntimeError(f"clock gave a non-positive median ({median_s!r})")
-    return {
+    result: dict[str, Any] = {
         "device": spec.device,
         "dtype": spec.dtype,
+        "precision": spec.precision,
         "params": dict(spec.params),
         "flops": spec.flops,
         "first_call_s": first_call_s,
@@ -386,11 +503,118 @@ def measure(spec: OpSpec, sync: Sync, budget: Budget) -> dict[str, Any]:
         "iqr_s": iqr_s,
         "samples": len(per_call),
         "inner_loops": loops,
-        "gflops": spec.flops / median_s / 1e9,
+        "gflops": spec.flops / median_s / 1e9 if spec.flops else None,
         "unstable": iqr_s / median_s > UNSTABLE_IQR_RATIO,
         "kernel": spec.kernel,
         "note": spec.note,
+        "check": None if spec.check is None else run_check(spec.check, spec.precision),
     }
+    if spec.examples is not None:
+        result["samples_per_s"] = spec.examples / median_s
+        result["first_step_s"] = first_call_s
+    if loss0 is not None:
+        result["loss0"] = loss0
+    return result
+
+
+def run_check(check: Callable[[], float], precision: str) -> dict[str, Any]:
+    """``{"max_rel_error": x, "ok": True}``, or ``WrongResult`` when x exceeds the tolerance of
+    ``precision`` (or is not a number)."""
+    error = float(check())
+    tolerance = CHECK_TOLERANCE[precision]
+    if not (math.isfinite(error) and 0 <= error <= tolerance):
+        raise WrongResult(
+            f"wrong result: max_rel_error {error:.3g} above {tolerance:g} for {precision}"
+        )
+    return {"max_rel_error": error, "ok": True}
+
+
+def _finite(name: str, value: float) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise RuntimeError(f"{name} is not finite ({number!r})")
+    return number
+
+
+# --------------------------------------------------------------------------- references
+# float64 numpy references for the checks. numpy is passed in (``np``): this module imports only
+# the standard library, and each framework's interpreter brings its own numpy.
+
+
+def max_rel_error(np: Any, out: Any, ref: Any) -> float:
+    """max|out - ref| / max|ref| in float64 (the absolute error where ref is all zeros)."""
+    got = np.asarray(out, dtype=np.float64)
+    want = np.asarray(ref, dtype=np.float64)
+    if got.shape != want.shape:
+        raise ValueError(f"result shape {got.shape} differs from the reference's {want.shape}")
+    error = float(np.max(np.abs(got - want)))
+    scale = float(np.max(np.abs(want)))
+    return error / scale if scale > 0 else error
+
+
+def ref_gemm(np: Any, a: Any, b: Any) -> Any:
+    return np.asarray(a, dtype=np.float64) @ np.asarray(b, dtype=np.float64)
+
+
+def ref_conv2d(
+    np: Any, x: Any, w: Any, layout: str, weight_layout: str, shape: ConvShape
+) -> Any:
+    """Direct convolution (cross-correlation, as every framework computes it), float64.
+
+    ``x`` is NCHW or NHWC (``layout``, also the output's); ``w`` is KCRS (out, in, kh, kw) or
+    RSCK (kh, kw, in, out: TensorFlow's and JAX's HWIO). Zero padding ``shape.pad``.
+    """
+    x64 = np.asarray(x, dtype=np.float64)
+    w64 = np.asarray(w, dtype=np.float64)
+    if layout == "NHWC":
+        x64 = x64.transpose(0, 3, 1, 2)
+    if weight_layout == "RSCK":
+        w64 = w64.transpose(3, 2, 0, 1)
+    pad, stride = shape.pad, shape.stride
+    x64 = np.pad(x64, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((x64.shape[0], w64.shape[0], shape.out_height, shape.out_width))
+    for r in range(shape.kernel):
+        for s in range(shape.kernel):
+            rows = slice(r, r + stride * (shape.out_height - 1) + 1, stride)
+            cols = slice(s, s + stride * (shape.out_width - 1) + 1, stride)
+            # out[n, k, p, q] += sum_c x[n, c, p*stride + r, q*stride + s] * w[k, c, r, s]
+            out += np.einsum("ncpq,kc->nkpq", x64[:, :, rows, cols], w64[:, :, r, s])
+    return out.transpose(0, 2, 3, 1) if layout == "NHWC" else out
+
+
+def ref_lstm(np: Any, xs: Any, w_x: Any, w_h: Any, bias: Any) -> Any:
+    """One LSTM layer over time-major ``xs`` (T, B, I) from a zero state, float64; every h_t.
+
+    ``w_x`` (I, 4H) and ``w_h`` (H, 4H) hold the gates in the order i, f, g, o (sigmoid,
+    sigmoid, tanh, sigmoid); ``bias`` (4H,) is the sum of the framework's bias vectors.
+    """
+    xs64 = np.asarray(xs, dtype=np.float64)
+    wx, wh = np.asarray(w_x, dtype=np.float64), np.asarray(w_h, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64)
+    hidden = wh.shape[0]
+
+    def sigmoid(z: Any) -> Any:
+        return 1.0 / (1.0 + np.exp(-z))
+
+    h_t = np.zeros((xs64.shape[1], hidden))
+    c_t = np.zeros_like(h_t)
+    outputs = []
+    for x_t in xs64:
+        z = x_t @ wx + h_t @ wh + b
+        i, f = sigmoid(z[:, :hidden]), sigmoid(z[:, hidden : 2 * hidden])
+        g, o = np.tanh(z[:, 2 * hidden : 3 * hidden]), sigmoid(z[:, 3 * hidden :])
+        c_t = f * c_t + i * g
+        h_t = o * np.tanh(c_t)
+        outputs.append(h_t)
+    return np.stack(outputs)
+
+
+def tf32_possible(compute_capability: tuple[int, int] | None) -> bool:
+    """Whether a GPU can run TF32: NVIDIA compute capability 8.0 (Ampere) or later, and not
+    switched off for every library by ``NVIDIA_TF32_OVERRIDE=0``. Unknown capability: no."""
+    if compute_capability is None or os.environ.get("NVIDIA_TF32_OVERRIDE") == "0":
+        return False
+    return tuple(compute_capability) >= (8, 0)
 
 
 @dataclass
@@ -399,9 +623,12 @@ class OpResults:
     op_errors: dict[str, str]
     unsupported_ops: list[str]
     waited_s: float = 0.0  # time spent waiting for the runner's go, left out of elapsed_s
+    #: op -> why the framework cannot run it, where the probe says
+    unsupported_reasons: dict[str, str] = field(default_factory=dict)
 
 
-def run_ops(args: ProbeArgs, builders: Mapping[str, OpBuilder], sync: Sync) -> OpResults:
+def run_ops(args: ProbeArgs, builders: Mapping[str, OpBuilder], sync: Sync,
+            unsupported: Mapping[str, str] | None = None) -> OpResults:
     """Prepare the requested ops, wait for the runner's go, then measure them one by one.
 
     Requested means ``--ops`` when given, otherwise every op the probe built plus the standard
@@ -411,16 +638,23 @@ def run_ops(args: ProbeArgs, builders: Mapping[str, OpBuilder], sync: Sync) -> O
     """
     wanted = args.ops or (*builders, *(op for op in STANDARD_OPS if op not in builders))
     results = OpResults(ops={}, op_errors={}, unsupported_ops=[])
-    specs: dict[str, OpSpec] = {}
+    specs: dict[str, OpSpec | Grown] = {}
     for name in wanted:
         if name not in builders:
             results.unsupported_ops.append(name)
+            if unsupported and name in unsupported:
+                results.unsupported_reasons[name] = unsupported[name]
+            continue
+        builder = builders[name]
+        if isinstance(builder, Grown):
+            specs[name] = builder  # it times calls: built after the go
             continue
         with _op_errors(results, name):
-            specs[name] = builders[name]()
+            specs[name] = builder()
     results.waited_s = _handshake(args.ready_fd)
-    for name, spec in specs.items():
+    for name, prepared in specs.items():
         with _op_errors(results, name):
+            spec = prepared() if isinstance(prepared, Grown) else prepared
             results.ops[name] = measure(spec, sync, args.budget)
     return results
 
@@ -429,6 +663,9 @@ def run_ops(args: ProbeArgs, builders: Mapping[str, OpBuilder], sync: Sync) -> O
 def _op_errors(results: OpResults, name: str) -> Iterator[None]:
     try:
         yield
+    except WrongResult as exc:  # the op ran; its result is wrong: no traceback to show
+        print(f"{name}: {exc}", file=sys.stderr)
+        results.op_errors[name] = str(exc)
     except Exception as exc:  # broad on purpose: one op failing is data, not a crash
         traceback.print_exc(file=sys.stderr)
         results.op_errors[name] = _one_line(exc)
@@ -588,6 +825,7 @@ def document(args: ProbeArgs, info: ProbeInfo, results: OpResults) -> dict[str, 
         "env": recorded_env(),
         "ops": results.ops,
         "unsupported_ops": results.unsupported_ops,
+        "unsupported_reasons": results.unsupported_reasons,
         "op_errors": results.op_errors,
         "elapsed_s": time.perf_counter() - _STARTED - results.waited_s,
     }

@@ -1,11 +1,21 @@
 """dlselect live probe: JAX, every op under jax.jit (the first call traces and compiles with XLA).
 
 Run with the interpreter that has jax: ``python probes/probe_jax.py --budget quick``.
-Ops: gemm (float32; float16 and bfloat16 too on a GPU), conv2d (lax.conv_general_dilated, NHWC),
-lstm (an LSTM cell under lax.scan: JAX itself has no LSTM layer).
+Ops: gemm (float32; on a GPU also TF32, float16 and bfloat16), conv2d
+(lax.conv_general_dilated, NHWC), lstm (an LSTM cell under lax.scan: JAX itself has no LSTM
+layer).
 
-JAX dispatches asynchronously, and on the CPU independent computations may overlap, so each op
-call blocks on its own result (``block_until_ready``): a sample is then a sum of complete calls.
+Precision: every float32 matmul and convolution passes ``precision=lax.Precision.HIGHEST``, which
+on a GPU means true float32 (XLA's default there is TF32); ``gemm_tf32`` (GPUs of compute
+capability 8.0 and later) passes ``Precision.HIGH``, TF32 where available. On the CPU the setting
+changes nothing.
+
+Timing: on a GPU an op call only dispatches (it returns the output array) and the harness
+synchronises once per sample with ``block_until_ready`` on the last output, as for the other
+frameworks. On the CPU each call blocks on its own result instead: there a torch or TensorFlow
+call returns finished work (and MXNet's engine runs its queue on one worker thread by default),
+while JAX's CPU client may run independent dispatched computations at the same time, so a queue
+of JAX calls would be timed as overlapping calls, not as one call after another.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _train_jax
 
 PROBE = "jax"
 
@@ -23,56 +34,113 @@ def _normal(jax: Any, dev: Any, seed: int, shape: tuple[int, ...], dtype: str) -
     return jax.device_put(values.astype(dtype), dev)
 
 
+def _host(np: Any, array: Any) -> Any:
+    """An array as numpy on the host (float32 holds float16/bfloat16 values exactly)."""
+    return np.asarray(array.astype("float32"))
+
+
 def _blocking(jax: Any, compiled: Any, *inputs: Any) -> object:
     return jax.block_until_ready(compiled(*inputs))
 
 
-def _gemm(jax: Any, dev: Any, device: str, n: int, dtype: str) -> h.OpSpec:
+def _op_call(jax: Any, device: str, compiled: Any, *inputs: Any) -> Any:
+    """One op call: dispatch only on a GPU (the harness syncs), blocking on the CPU."""
+    if device == "gpu":
+        return partial(compiled, *inputs)
+    return partial(_blocking, jax, compiled, *inputs)
+
+
+def _precision(jax: Any, precision: str) -> Any:
+    """The lax precision of an op: HIGHEST (float32) for fp32, HIGH (TF32) for tf32; None
+    (the dtype decides) for half precision."""
+    if precision == "fp32":
+        return jax.lax.Precision.HIGHEST
+    if precision == "tf32":
+        return jax.lax.Precision.HIGH
+    return None
+
+
+def _check_gemm(jax: Any, np: Any, dev: Any, dtype: str, matmul: Any) -> float:
+    a = _normal(jax, dev, 2, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
+    b = _normal(jax, dev, 3, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
+    out = _host(np, matmul(a, b))
+    return h.max_rel_error(np, out, h.ref_gemm(np, _host(np, a), _host(np, b)))
+
+
+def _gemm(
+    jax: Any, np: Any, dev: Any, device: str, dtype: str, n: int, precision: str = ""
+) -> h.OpSpec:
+    precision = precision or h.PRECISION_OF_DTYPE[dtype]
     a = _normal(jax, dev, 0, (n, n), dtype)
     b = _normal(jax, dev, 1, (n, n), dtype)
+    lax_precision = _precision(jax, precision)
+    matmul = jax.jit(partial(jax.numpy.matmul, precision=lax_precision))
     note = None
-    if device == "gpu" and dtype == "float32":
-        precision = jax.config.jax_default_matmul_precision
-        note = f"jax_default_matmul_precision={precision} (None: XLA may use TF32 on a GPU)"
+    if device == "gpu" and lax_precision is not None:
+        note = f"precision=lax.Precision.{lax_precision.name}"
     return h.OpSpec(
-        fn=partial(_blocking, jax, jax.jit(jax.numpy.matmul), a, b),
+        fn=_op_call(jax, device, matmul, a, b),
         flops=h.gemm_flops(n),
         dtype=dtype,
         params={"n": n},
         kernel="jnp.matmul under jax.jit",
         device=device,
         note=note,
+        precision=precision,
+        check=partial(_check_gemm, jax, np, dev, dtype, matmul),
     )
 
 
-def _conv2d(jax: Any, dev: Any, device: str, batch: int) -> h.OpSpec:
-    c = h.CONV
-    x = _normal(jax, dev, 0, (batch, c.height, c.width, c.channels_in), "float32")
-    w = _normal(jax, dev, 1, (c.kernel, c.kernel, c.channels_in, c.channels_out), "float32")
-    conv = partial(
-        jax.lax.conv_general_dilated,
-        window_strides=(c.stride, c.stride),
-        padding=((c.pad, c.pad), (c.pad, c.pad)),
-        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+def _conv_fn(jax: Any, shape: h.ConvShape) -> Any:
+    return jax.jit(
+        partial(
+            jax.lax.conv_general_dilated,
+            window_strides=(shape.stride, shape.stride),
+            padding=((shape.pad, shape.pad), (shape.pad, shape.pad)),
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+            precision=jax.lax.Precision.HIGHEST,
+        )
     )
+
+
+def _conv_inputs(jax: Any, dev: Any, batch: int, shape: h.ConvShape, seed: int) -> tuple[Any, Any]:
+    s = shape
+    x = _normal(jax, dev, seed, (batch, s.height, s.width, s.channels_in), "float32")
+    w = _normal(jax, dev, seed + 1, (s.kernel, s.kernel, s.channels_in, s.channels_out), "float32")
+    return x, w
+
+
+def _check_conv2d(jax: Any, np: Any, dev: Any) -> float:
+    s = h.CHECK_CONV
+    x, w = _conv_inputs(jax, dev, h.CHECK_CONV_BATCH, s, 2)
+    out = _host(np, _conv_fn(jax, s)(x, w))
+    ref = h.ref_conv2d(np, _host(np, x), _host(np, w), "NHWC", "RSCK", s)
+    return h.max_rel_error(np, out, ref)
+
+
+def _conv2d(jax: Any, np: Any, dev: Any, device: str, batch: int) -> h.OpSpec:
+    x, w = _conv_inputs(jax, dev, batch, h.CONV, 0)
     return h.OpSpec(
-        fn=partial(_blocking, jax, jax.jit(conv), x, w),
+        fn=_op_call(jax, device, _conv_fn(jax, h.CONV), x, w),
         flops=h.conv2d_flops(batch),
         dtype="float32",
         params=h.conv2d_params(batch, "NHWC"),
         kernel="lax.conv_general_dilated under jax.jit (no bias)",
         device=device,
+        note="precision=lax.Precision.HIGHEST" if device == "gpu" else None,
+        check=partial(_check_conv2d, jax, np, dev),
     )
 
 
 def _lstm_forward(jax: Any, weights: Any, bias: Any, xs: Any) -> Any:
     """Standard LSTM (gates i, f, g, o) over a time-major sequence; returns every h_t."""
     jnp, sigmoid = jax.numpy, jax.nn.sigmoid
+    highest = jax.lax.Precision.HIGHEST
 
     def cell(carry: tuple[Any, Any], x_t: Any) -> tuple[tuple[Any, Any], Any]:
         h_prev, c_prev = carry
         # One fused GEMM for the four gates: [x_t, h] (batch, in+hidden) @ (in+hidden, 4*hidden).
-        z = jnp.concatenate([x_t, h_prev], axis=1) @ weights + bias
+        z = jnp.matmul(jnp.concatenate([x_t, h_prev], axis=1), weights, precision=highest) + bias
         i, f, g, o = jnp.split(z, 4, axis=1)
         c_t = sigmoid(f) * c_prev + sigmoid(i) * jnp.tanh(g)
         h_t = sigmoid(o) * jnp.tanh(c_t)
@@ -83,30 +151,70 @@ def _lstm_forward(jax: Any, weights: Any, bias: Any, xs: Any) -> Any:
     return hs
 
 
-def _lstm(jax: Any, dev: Any, device: str) -> h.OpSpec:
-    s = h.LSTM
-    weights = _normal(jax, dev, 0, (s.input + s.hidden, 4 * s.hidden), "float32") * 0.05
-    bias = jax.device_put(jax.numpy.zeros((4 * s.hidden,), "float32"), dev)
-    xs = _normal(jax, dev, 1, (s.seq, s.batch, s.input), "float32")
+def _lstm_inputs(jax: Any, dev: Any, shape: h.LstmShape, seed: int) -> tuple[Any, Any, Any]:
+    s = shape
+    weights = _normal(jax, dev, seed, (s.input + s.hidden, 4 * s.hidden), "float32") * 0.05
+    bias = _normal(jax, dev, seed + 1, (4 * s.hidden,), "float32") * 0.1
+    xs = _normal(jax, dev, seed + 2, (s.seq, s.batch, s.input), "float32")
+    return weights, bias, xs
+
+
+def _check_lstm(jax: Any, np: Any, dev: Any) -> float:
+    s = h.CHECK_LSTM
+    weights, bias, xs = _lstm_inputs(jax, dev, s, 3)
+    weights = weights * 10  # a larger scale than the timed op's, so the gates saturate unevenly
+    out = _host(np, jax.jit(partial(_lstm_forward, jax))(weights, bias, xs))
+    w = _host(np, weights)
+    ref = h.ref_lstm(np, _host(np, xs), w[: s.input], w[s.input :], _host(np, bias))
+    return h.max_rel_error(np, out, ref)
+
+
+def _lstm(jax: Any, np: Any, dev: Any, device: str) -> h.OpSpec:
+    weights, bias, xs = _lstm_inputs(jax, dev, h.LSTM, 0)
     forward = jax.jit(partial(_lstm_forward, jax))
     return h.OpSpec(
-        fn=partial(_blocking, jax, forward, weights, bias, xs),
+        fn=_op_call(jax, device, forward, weights, bias, xs),
         flops=h.lstm_flops(),
         dtype="float32",
         params=h.lstm_params("TNC"),
         kernel="LSTM cell in lax.scan under jax.jit (JAX has no LSTM layer)",
         device=device,
+        note="precision=lax.Precision.HIGHEST" if device == "gpu" else None,
+        check=partial(_check_lstm, jax, np, dev),
     )
 
 
-def _builders(jax: Any, dev: Any, device: str, budget: h.Budget) -> dict[str, h.OpBuilder]:
-    n = budget.gemm_n
-    builders: dict[str, h.OpBuilder] = {"gemm": partial(_gemm, jax, dev, device, n, "float32")}
-    if device == "gpu":
-        builders["gemm_fp16"] = partial(_gemm, jax, dev, device, n, "float16")
-        builders["gemm_bf16"] = partial(_gemm, jax, dev, device, n, "bfloat16")
-    builders["conv2d"] = partial(_conv2d, jax, dev, device, budget.conv_batch)
-    builders["lstm"] = partial(_lstm, jax, dev, device)
+def _tf32_capable(dev: Any) -> bool:
+    capability = getattr(dev, "compute_capability", None)  # "8.0" on CUDA devices
+    try:
+        major, minor = (int(part) for part in str(capability).split(".")[:2])
+    except ValueError:
+        return False
+    return h.tf32_possible((major, minor))
+
+
+def _builders(
+    jax: Any, np: Any, dev: Any, device: str, budget: h.Budget, sync: h.Sync
+) -> dict[str, h.OpBuilder]:
+    if device == "cpu":
+        return {
+            "gemm": partial(_gemm, jax, np, dev, device, "float32", budget.gemm_n),
+            "conv2d": partial(_conv2d, jax, np, dev, device, budget.conv_batch),
+            "lstm": partial(_lstm, jax, np, dev, device),
+        }
+    # On a GPU, GEMM and conv2d grow until a call keeps the device busy (h.grow).
+    gemm = partial(_gemm, jax, np, dev, device)
+    builders: dict[str, h.OpBuilder] = {
+        "gemm": h.Grown(partial(gemm, "float32"), h.GPU_GEMM_SIZES, sync)
+    }
+    if _tf32_capable(dev):
+        tf32 = partial(_gemm, jax, np, dev, device, "float32", precision="tf32")
+        builders["gemm_tf32"] = h.Grown(tf32, h.GPU_GEMM_SIZES, sync)
+    builders["gemm_fp16"] = h.Grown(partial(gemm, "float16"), h.GPU_GEMM_SIZES, sync)
+    builders["gemm_bf16"] = h.Grown(partial(gemm, "bfloat16"), h.GPU_GEMM_SIZES, sync)
+    conv = partial(_conv2d, jax, np, dev, device)
+    builders["conv2d"] = h.Grown(conv, h.GPU_CONV_BATCHES, sync)
+    builders["lstm"] = partial(_lstm, jax, np, dev, device)
     return builders
 
 
@@ -146,7 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     gpus = _gpus(jax)
     device = h.resolve_device(args.device, bool(gpus), PROBE)
     dev = gpus[0] if device == "gpu" else jax.devices("cpu")[0]
-    results = h.run_ops(args, _builders(jax, dev, device, args.budget), jax.block_until_ready)
+    np = h.import_framework("numpy")
+    sync = jax.block_until_ready
+    builders = _builders(jax, np, dev, device, args.budget, sync)
+    builders.update(_train_jax.builders(jax, device, dev, args.budget, np))
+    results = h.run_ops(args, builders, sync)
     info = h.ProbeInfo(
         probe=PROBE,
         framework="jax",

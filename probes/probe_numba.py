@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _training
 
 PROBE = "numba"
 
@@ -52,6 +53,12 @@ def _naive_matmul(numba: Any, np: Any) -> Any:
     return numba.njit(parallel=True, fastmath=True)(matmul)
 
 
+def _check_matmul(np: Any, matmul: Any) -> float:
+    """The op's own compiled function on n=CHECK_GEMM_N against a float64 product."""
+    a, b = _matrices(np, h.CHECK_GEMM_N)
+    return h.max_rel_error(np, matmul(a, b), h.ref_gemm(np, a, b))
+
+
 def _gemm(numba: Any, np: Any, n: int) -> h.OpSpec:
     a, b = _matrices(np, n)
     dot = _blas_dot(numba, np)
@@ -63,6 +70,7 @@ def _gemm(numba: Any, np: Any, n: int) -> h.OpSpec:
         kernel="np.dot in @njit (calls BLAS)",
         device="cpu",
         note="BLAS via scipy.linalg.cython_blas; first_call_s includes the JIT compile",
+        check=partial(_check_matmul, np, dot),
     )
 
 
@@ -78,6 +86,7 @@ def _gemm_naive(numba: Any, np: Any, n: int) -> h.OpSpec:
         device="cpu",
         note="@njit(parallel=True, fastmath=True), i-k-j loop order; "
         "first_call_s includes the JIT compile",
+        check=partial(_check_matmul, np, matmul),
     )
 
 
@@ -111,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         "gemm": partial(_gemm, numba, np, n),
         "gemm_naive": partial(_gemm_naive, numba, np, n),
     }
-    results = h.run_ops(args, builders, lambda _out: None)  # njit calls are synchronous
+    unsupported = dict.fromkeys(h.TRAINING_OPS, _training.NUMBA_UNSUPPORTED)
+    # njit calls are synchronous
+    results = h.run_ops(args, builders, lambda _out: None, unsupported)
     info = h.ProbeInfo(
         probe=PROBE,
         framework="numba",

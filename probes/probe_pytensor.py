@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _training
 
 PROBE = "pytensor"
 
@@ -52,10 +53,17 @@ def _blas_note(pytensor: Any) -> str | None:
     return "no BLAS linked (blas__ldflags empty): PyTensor's GEMM ops fall back to numpy's dot"
 
 
+def _check_gemm(pytensor: Any, np: Any, a_sym: Any, b_sym: Any, product: Any) -> float:
+    a, b = _rand(np, 2, (h.CHECK_GEMM_N,) * 2), _rand(np, 3, (h.CHECK_GEMM_N,) * 2)
+    out = pytensor.function([a_sym, b_sym], product)(a, b)
+    return h.max_rel_error(np, out, h.ref_gemm(np, a, b))
+
+
 def _gemm(pytensor: Any, np: Any, n: int) -> h.OpSpec:
     pt = pytensor.tensor
     a_sym, b_sym = pt.matrix("a", dtype="float32"), pt.matrix("b", dtype="float32")
-    matmul = _CompiledOnFirstCall(pytensor, [a_sym, b_sym], a_sym @ b_sym)
+    product = a_sym @ b_sym
+    matmul = _CompiledOnFirstCall(pytensor, [a_sym, b_sym], product)
     a, b = _rand(np, 0, (n, n)), _rand(np, 1, (n, n))
     return h.OpSpec(
         fn=partial(matmul, a, b),
@@ -65,12 +73,13 @@ def _gemm(pytensor: Any, np: Any, n: int) -> h.OpSpec:
         kernel="a @ b in pytensor.function (Dot22)",
         device="cpu",
         note=_blas_note(pytensor),
+        check=partial(_check_gemm, pytensor, np, a_sym, b_sym, product),
     )
 
 
-def _im2col_conv(pt: Any, x: Any, w: Any, batch: int) -> Any:
+def _im2col_conv(pt: Any, x: Any, w: Any, batch: int, shape: h.ConvShape = h.CONV) -> Any:
     """NCHW conv2d as pad + shifted slices + one GEMM (stride 1)."""
-    c = h.CONV
+    c = shape
     padded = pt.zeros((batch, c.channels_in, c.height + 2 * c.pad, c.width + 2 * c.pad), "float32")
     padded = pt.set_subtensor(padded[:, :, c.pad : c.pad + c.height, c.pad : c.pad + c.width], x)
     channels_first = padded.dimshuffle(1, 0, 2, 3)  # (C, N, H+2p, W+2p)
@@ -85,13 +94,30 @@ def _im2col_conv(pt: Any, x: Any, w: Any, batch: int) -> Any:
     return out.reshape((c.channels_out, batch, c.out_height, c.out_width)).dimshuffle(1, 0, 2, 3)
 
 
-def _conv2d(pytensor: Any, np: Any, batch: int) -> h.OpSpec:
-    c = h.CONV
+def _conv_function(pytensor: Any, batch: int, shape: h.ConvShape) -> _CompiledOnFirstCall:
     pt = pytensor.tensor
     x_sym, w_sym = pt.tensor4("x", dtype="float32"), pt.tensor4("w", dtype="float32")
-    conv = _CompiledOnFirstCall(pytensor, [x_sym, w_sym], _im2col_conv(pt, x_sym, w_sym, batch))
-    x = _rand(np, 0, (batch, c.channels_in, c.height, c.width))
-    w = _rand(np, 1, (c.channels_out, c.channels_in, c.kernel, c.kernel))
+    graph = _im2col_conv(pt, x_sym, w_sym, batch, shape)
+    return _CompiledOnFirstCall(pytensor, [x_sym, w_sym], graph)
+
+
+def _conv_inputs(np: Any, batch: int, shape: h.ConvShape, seed: int) -> tuple[Any, Any]:
+    s = shape
+    x = _rand(np, seed, (batch, s.channels_in, s.height, s.width))
+    w = _rand(np, seed + 1, (s.channels_out, s.channels_in, s.kernel, s.kernel))
+    return x, w
+
+
+def _check_conv2d(pytensor: Any, np: Any) -> float:
+    s = h.CHECK_CONV
+    x, w = _conv_inputs(np, h.CHECK_CONV_BATCH, s, 2)
+    out = _conv_function(pytensor, h.CHECK_CONV_BATCH, s)(x, w)
+    return h.max_rel_error(np, out, h.ref_conv2d(np, x, w, "NCHW", "KCRS", s))
+
+
+def _conv2d(pytensor: Any, np: Any, batch: int) -> h.OpSpec:
+    conv = _conv_function(pytensor, batch, h.CONV)
+    x, w = _conv_inputs(np, batch, h.CONV, 0)
     return h.OpSpec(
         fn=partial(conv, x, w),
         flops=h.conv2d_flops(batch),
@@ -101,13 +127,13 @@ def _conv2d(pytensor: Any, np: Any, batch: int) -> h.OpSpec:
         device="cpu",
         note="PyTensor 2.x has no conv2d op (Theano's nnet module was removed); "
         "built from tensor ops as Theano's CorrMM did",
+        check=partial(_check_conv2d, pytensor, np),
     )
 
 
-def _lstm_graph(pytensor: Any, xs: Any, weights: Any, bias: Any) -> Any:
+def _lstm_graph(pytensor: Any, xs: Any, weights: Any, bias: Any, hidden: int) -> Any:
     """Standard LSTM (gates i, f, g, o) over time-major ``xs``; returns every h_t."""
     pt = pytensor.tensor
-    hidden = h.LSTM.hidden
 
     def step(x_t: Any, h_prev: Any, c_prev: Any) -> tuple[Any, Any]:
         # One fused GEMM for the four gates: [x_t, h] (batch, in+hidden) @ (in+hidden, 4*hidden).
@@ -125,14 +151,29 @@ def _lstm_graph(pytensor: Any, xs: Any, weights: Any, bias: Any) -> Any:
     return pytensor.scan(step, **scan_args)[0][0]
 
 
+def _lstm_parts(
+    pytensor: Any, np: Any, shape: h.LstmShape, seed: int, scale: float
+) -> tuple[_CompiledOnFirstCall, Any, Any, Any]:
+    """The compiled-on-first-call forward, its weight and bias values, and an input."""
+    s = shape
+    w_value = _rand(np, seed, (s.input + s.hidden, 4 * s.hidden), scale)
+    b_value = _rand(np, seed + 1, (4 * s.hidden,), 0.1)
+    weights, bias = pytensor.shared(w_value, "W"), pytensor.shared(b_value, "b")
+    xs_sym = pytensor.tensor.tensor3("xs", dtype="float32")
+    graph = _lstm_graph(pytensor, xs_sym, weights, bias, s.hidden)
+    xs = _rand(np, seed + 2, (s.seq, s.batch, s.input))
+    return _CompiledOnFirstCall(pytensor, [xs_sym], graph), w_value, b_value, xs
+
+
+def _check_lstm(pytensor: Any, np: Any) -> float:
+    s = h.CHECK_LSTM
+    forward, w, b, xs = _lstm_parts(pytensor, np, s, 3, 0.5)
+    ref = h.ref_lstm(np, xs, w[: s.input], w[s.input :], b)
+    return h.max_rel_error(np, forward(xs), ref)
+
+
 def _lstm(pytensor: Any, np: Any) -> h.OpSpec:
-    s = h.LSTM
-    pt = pytensor.tensor
-    weights = pytensor.shared(_rand(np, 0, (s.input + s.hidden, 4 * s.hidden), 0.05), "W")
-    bias = pytensor.shared(np.zeros(4 * s.hidden, dtype=np.float32), "b")
-    xs_sym = pt.tensor3("xs", dtype="float32")
-    forward = _CompiledOnFirstCall(pytensor, [xs_sym], _lstm_graph(pytensor, xs_sym, weights, bias))
-    xs = _rand(np, 1, (s.seq, s.batch, s.input))
+    forward, _w, _b, xs = _lstm_parts(pytensor, np, h.LSTM, 0, 0.05)
     return h.OpSpec(
         fn=partial(forward, xs),
         flops=h.lstm_flops(),
@@ -140,6 +181,7 @@ def _lstm(pytensor: Any, np: Any) -> h.OpSpec:
         params=h.lstm_params("TNC"),
         kernel="LSTM cell in pytensor.scan (PyTensor has no LSTM layer)",
         device="cpu",
+        check=partial(_check_lstm, pytensor, np),
     )
 
 
@@ -173,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         "conv2d": partial(_conv2d, pytensor, np, args.budget.conv_batch),
         "lstm": partial(_lstm, pytensor, np),
     }
-    results = h.run_ops(args, builders, lambda _out: None)  # compiled functions are synchronous
+    unsupported = dict.fromkeys(h.TRAINING_OPS, _training.PYTENSOR_UNSUPPORTED)
+    # compiled functions are synchronous
+    results = h.run_ops(args, builders, lambda _out: None, unsupported)
     info = h.ProbeInfo(
         probe=PROBE,
         framework="pytensor",

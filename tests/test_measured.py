@@ -188,8 +188,10 @@ def test_recommend_probe_shows_which_scores_came_from_probes(
     measured = {m["framework"]: m for m in doc["measured"]}
     assert {"pytorch", "tensorflow", "jax"} <= set(measured)
     for m in measured.values():
-        assert m["criterion"] == "speed" and set(m["ops"]) == {"conv2d", "gemm"}
-        assert 0 < m["ratio"] <= 1
+        # The cnn training step, measured by every framework, decides (not the kernels).
+        assert m["criterion"] == "speed" and set(m["ops"]) == {"train_cnn"}
+        assert m["device"] == "cpu" and m["blended"]
+        assert 0 < m["ratio_low"] <= m["ratio"] <= 1
     table = dlselect("recommend", "--probe", "--task", "cnn", cache=cache)
     assert "Scores from live probes" in table.stdout
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from selector.probing import cache
 from selector.probing.models import ProbeStatus
 from selector.probing.runner import Job, Timeouts, run_jobs
 from selector.probing.service import ProbeRequest, probe
@@ -62,6 +63,10 @@ elif MODE == "invalid":
     doc["ops"]["gemm"]["gflops"] = -1; open(a.output, "w").write(json.dumps(doc))
 elif MODE == "silent":
     pass
+elif MODE == "wrong-result":
+    doc["ops"]["gemm"]["check"] = {{"max_rel_error": 0.5, "ok": False}}
+    doc["ops"]["conv2d"] = dict(doc["ops"]["gemm"], check={{"max_rel_error": 0.0, "ok": True}})
+    open(a.output, "w").write(json.dumps(doc))
 else:
     open(a.output, "w").write(json.dumps(doc))
 '''
@@ -110,6 +115,16 @@ def test_each_failure_is_reported_with_its_reason(tmp_path: Path, mode: str,
     else:
         assert outcome.reason is not None and outcome.reason.startswith(reason), outcome.reason
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_an_op_that_failed_its_check_is_an_op_error_not_a_speed(tmp_path: Path) -> None:
+    # dlselect's own probes leave such ops out; a document that keeps one is not trusted either.
+    (outcome,) = run_jobs([fake(tmp_path, "wrong-result")],
+                          timeouts=Timeouts(start_s=30, measure_s=30))
+    assert outcome.status is ProbeStatus.OK
+    assert list(outcome.ops) == ["conv2d"]
+    assert outcome.op_errors == {
+        "gemm": "wrong result: max_rel_error 0.5 failed the check for fp32"}
 
 
 @pytest.mark.parametrize(("mode", "reason"), [
@@ -198,4 +213,4 @@ def test_corrupt_cache_entry_is_ignored_reported_and_rebuilt(tmp_path: Path,
     assert all(not r.cached for r in second.results if r.status is ProbeStatus.OK)
     third = probe(request)
     assert any(r.cached for r in third.results if r.status is ProbeStatus.OK)
-    assert json.loads(entries[0].read_text())["format"] == 1
+    assert json.loads(entries[0].read_text())["format"] == cache.CACHE_FORMAT

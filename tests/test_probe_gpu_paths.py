@@ -65,13 +65,13 @@ HALF_PRECISION = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import probe_jax, probe_tensorflow, probe_torch
-import jax, tensorflow as tf, torch
+import jax, numpy as np, tensorflow as tf, torch
 dtype = sys.argv[2]
-specs = [probe_torch._gemm(torch, torch.device("cpu"), "cpu", 32, dtype),
-         probe_jax._gemm(jax, jax.devices("cpu")[0], "cpu", 32, dtype),
-         probe_tensorflow._gemm(tf, "/CPU:0", "cpu", 32, dtype)]
-print(json.dumps([{"dtype": s.dtype, "flops": s.flops, "out": str(s.fn().dtype)}
-                  for s in specs]))
+specs = [probe_torch._gemm(torch, np, torch.device("cpu"), "cpu", dtype, 32),
+         probe_jax._gemm(jax, np, jax.devices("cpu")[0], "cpu", dtype, 32),
+         probe_tensorflow._gemm(tf, np, "/CPU:0", "cpu", dtype, 32)]
+print(json.dumps([{"dtype": s.dtype, "flops": s.flops, "out": str(s.fn().dtype),
+                   "precision": s.precision, "error": s.check()} for s in specs]))
 """
 
 
@@ -84,25 +84,76 @@ def test_half_precision_gemm_builders_run_in_real_frameworks(dtype: str) -> None
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     specs = json.loads(proc.stdout.strip().splitlines()[-1])
+    precision = {"float16": "fp16", "bfloat16": "bf16"}[dtype]
     for spec in specs:
         assert spec["dtype"] == dtype and spec["flops"] == 2 * 32 ** 3
+        # The half-precision checks pass with their own tolerance on the CPU kernels too.
+        assert spec["precision"] == precision
+        assert 0 <= spec["error"] <= probes_harness().CHECK_TOLERANCE[precision], spec
     assert specs[0]["out"] == f"torch.{dtype}"
     assert specs[1]["out"] == dtype
     assert specs[2]["out"] == f"<dtype: '{dtype}'>"
 
 
-def test_gpu_builders_include_half_precision_gemms(probes: Any) -> None:
+def probes_harness() -> Any:
+    sys.path.insert(0, str(REPO / "probes"))
+    try:
+        return importlib.import_module("_harness")
+    finally:
+        sys.path.remove(str(REPO / "probes"))
+
+
+def no_sync(_out: object) -> None:
+    pass
+
+
+def test_gpu_builders_include_tf32_and_half_precision_gemms(probes: Any) -> None:
     h = probes.h
-    cpu = probes.torch._builders(fake_torch(), "cpu", h.BUDGETS["quick"])
-    assert "gemm_fp16" not in cpu and "gemm_bf16" not in cpu
+    cpu = probes.torch._builders(fake_torch(), None, "cpu", h.BUDGETS["quick"], no_sync)
+    assert set(cpu) == {"gemm", "conv2d", "lstm"}
     fake = fake_torch()
-    gpu = probes.torch._builders(fake, "gpu", h.BUDGETS["quick"])
-    assert {"gemm", "gemm_fp16", "gemm_bf16", "conv2d", "lstm"} <= set(gpu)
+    gpu = probes.torch._builders(fake, None, "gpu", h.BUDGETS["quick"], no_sync)
+    assert set(gpu) == {"gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "conv2d", "lstm"}
+    # GEMM and conv2d grow on a GPU: built after the go, by h.grow.
+    assert all(isinstance(gpu[op], h.Grown) for op in gpu if op != "lstm")
+    assert gpu["gemm"].sizes == h.GPU_GEMM_SIZES
+    assert gpu["conv2d"].sizes == h.GPU_CONV_BATCHES
     spec = gpu["gemm_bf16"]()
-    assert spec.device == "gpu" and spec.dtype == "bfloat16"
+    assert spec.device == "gpu" and spec.dtype == "bfloat16" and spec.precision == "bf16"
+    # The fake's calls take no time, so every size is tried and the largest kept.
+    assert spec.params == {"n": h.GPU_GEMM_SIZES[-1]} and "not reached" in spec.note
     assert fake.allocations and all(d == ("cuda", 0) for d in fake.allocations)
     assert fake.casts[-1] == "bfloat16"
-    assert "TF32" in gpu["gemm"]().note
+    gemm = gpu["gemm"]()
+    assert gemm.precision == "fp32" and "TF32 off" in gemm.note
+    assert gpu["gemm_tf32"]().precision == "tf32"
+
+
+def test_gpu_without_tf32_has_no_tf32_gemm(probes: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = probes.h
+    monkeypatch.delenv("NVIDIA_TF32_OVERRIDE", raising=False)
+    volta = probes.torch._builders(fake_torch((7, 0)), None, "gpu", h.BUDGETS["quick"], no_sync)
+    assert "gemm_tf32" not in volta and "gemm" in volta
+    monkeypatch.setenv("NVIDIA_TF32_OVERRIDE", "0")
+    hopper = probes.torch._builders(fake_torch((9, 0)), None, "gpu", h.BUDGETS["quick"], no_sync)
+    assert "gemm_tf32" not in hopper
+
+
+def test_fp32_runs_without_tf32_and_tf32_only_in_its_own_op(probes: Any) -> None:
+    fake = fake_torch()
+    fake.backends.cuda.matmul.allow_tf32 = True  # torch's default for cuDNN, once for matmul
+    fake.backends.cudnn.allow_tf32 = True
+    probes.torch._disable_tf32(fake)
+    assert fake.backends.cuda.matmul.allow_tf32 is False
+    assert fake.backends.cudnn.allow_tf32 is False
+    gpu = probes.torch._builders(fake, None, "gpu", probes.h.BUDGETS["quick"], no_sync)
+    fake.seen_tf32.clear()
+    gpu["gemm_tf32"]().fn()
+    gpu["gemm"]().fn()
+    # The last call of each grown op: TF32 on for gemm_tf32 only, and off again afterwards.
+    assert fake.seen_tf32[-1] is False
+    assert True in fake.seen_tf32
+    assert fake.backends.cuda.matmul.allow_tf32 is False
 
 
 def test_gpu_sync_waits_for_cuda_and_cpu_sync_does_not(probes: Any) -> None:
@@ -120,19 +171,44 @@ def test_gpu_devices_report_name_and_memory(probes: Any) -> None:
                      "memory_bytes": 85_000_000_000}]
 
 
-def test_jax_ops_block_until_ready(probes: Any) -> None:
+def test_jax_queues_on_a_gpu_and_blocks_per_call_on_the_cpu(probes: Any) -> None:
     calls: list[str] = []
     fake_jax = SimpleNamespace(block_until_ready=lambda out: calls.append("block") or out)
-    assert probes.jax._blocking(fake_jax, lambda x: x + 1, 1) == 2
+    assert probes.jax._op_call(fake_jax, "cpu", lambda x: x + 1, 1)() == 2
     assert calls == ["block"]
+    assert probes.jax._op_call(fake_jax, "gpu", lambda x: x + 1, 1)() == 2
+    assert calls == ["block"]  # the GPU call only dispatches; the harness syncs per sample
 
 
-def fake_torch() -> Any:
+def test_jax_and_tensorflow_tf32_need_ampere(probes: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NVIDIA_TF32_OVERRIDE", raising=False)
+    assert probes.jax._tf32_capable(SimpleNamespace(compute_capability="9.0"))
+    assert not probes.jax._tf32_capable(SimpleNamespace(compute_capability="7.5"))
+    assert not probes.jax._tf32_capable(SimpleNamespace())  # a CPU device has none
+
+    def fake_tf(capability: tuple[int, int] | None) -> Any:
+        gpus = [] if capability is None else ["GPU:0"]
+        experimental = SimpleNamespace(get_device_details=lambda gpu: {
+            "compute_capability": capability})
+        return SimpleNamespace(config=SimpleNamespace(list_physical_devices=lambda kind: gpus,
+                                                      experimental=experimental))
+
+    assert probes.tf._tf32_capable(fake_tf((8, 6)))
+    assert not probes.tf._tf32_capable(fake_tf((7, 0)))
+    assert not probes.tf._tf32_capable(fake_tf(None))
+
+
+def fake_torch(capability: tuple[int, int] = (9, 0)) -> Any:
     """Just enough of ``torch`` with one CUDA device for the probe's GPU paths."""
     fake = ModuleType("fake_torch")
     fake.allocations = []  # type: ignore[attr-defined]
     fake.casts = []  # type: ignore[attr-defined]
     fake.synchronized = 0  # type: ignore[attr-defined]
+    fake.seen_tf32 = []  # type: ignore[attr-defined]  # allow_tf32 at each matmul
+
+    def matmul(a: object, b: object) -> object:
+        fake.seen_tf32.append(fake.backends.cuda.matmul.allow_tf32)  # type: ignore[attr-defined]
+        return a
 
     class Tensor:
         def to(self, dtype: str) -> Tensor:
@@ -158,15 +234,16 @@ def fake_torch() -> Any:
 
     fake.device = lambda kind, index=0: (kind, index)  # type: ignore[attr-defined]
     fake.randn = randn  # type: ignore[attr-defined]
-    fake.matmul = lambda a, b: a  # type: ignore[attr-defined]
+    fake.matmul = matmul  # type: ignore[attr-defined]
     fake.float32, fake.float16, fake.bfloat16 = "float32", "float16", "bfloat16"  # type: ignore[attr-defined]
     fake.nn = SimpleNamespace(LSTM=LSTM,  # type: ignore[attr-defined]
                               functional=SimpleNamespace(conv2d=lambda *a, **k: None))
     fake.backends = SimpleNamespace(  # type: ignore[attr-defined]
         cuda=SimpleNamespace(matmul=SimpleNamespace(allow_tf32=False)),
-        cudnn=SimpleNamespace(benchmark=False))
+        cudnn=SimpleNamespace(benchmark=False, allow_tf32=False))
     fake.cuda = SimpleNamespace(  # type: ignore[attr-defined]
         synchronize=synchronize, is_available=lambda: True, device_count=lambda: 1,
+        get_device_capability=lambda device=None: capability,
         get_device_properties=lambda i: SimpleNamespace(name="NVIDIA H100 80GB HBM3",
                                                         total_memory=85_000_000_000))
     return fake

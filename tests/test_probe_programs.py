@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,12 +36,14 @@ import _harness as h  # noqa: E402 - the probes' own stdlib-only module, found b
 TOP_KEYS = {
     "schema_version", "probe", "framework", "stands_for", "version", "build", "python",
     "budget", "device_requested", "devices", "threads", "env", "ops", "unsupported_ops",
-    "op_errors", "elapsed_s",
+    "op_errors", "elapsed_s", "unsupported_reasons",
 }  # fmt: skip
 OP_KEYS = {
-    "device", "dtype", "params", "flops", "first_call_s", "median_s", "iqr_s", "samples",
-    "inner_loops", "gflops", "unstable", "kernel", "note",
+    "device", "dtype", "precision", "params", "flops", "first_call_s", "median_s", "iqr_s",
+    "samples", "inner_loops", "gflops", "unstable", "kernel", "note", "check",
 }  # fmt: skip
+# Only ops that declare ``examples`` (training steps) or ``loss0`` have these.
+TRAINING_KEYS = {"samples_per_s", "first_step_s", "loss0"}
 # FLOPs of the quick budget, written out independently of the harness's formulas.
 QUICK_FLOPS = {
     "gemm": 2 * 512**3,
@@ -65,7 +68,9 @@ class Framework:
         return PROBES / f"probe_{self.name}.py"
 
 
-STANDARD = ("gemm", "conv2d", "lstm")
+KERNELS = ("gemm", "conv2d", "lstm")
+TRAINING = h.TRAINING_OPS
+STANDARD = (*KERNELS, *TRAINING)
 FRAMEWORKS = (
     Framework("torch", "torch", ("torch",), sys.executable, STANDARD),
     Framework(
@@ -77,9 +82,17 @@ FRAMEWORKS = (
     ),
     Framework("jax", "jax", ("jax",), sys.executable, STANDARD),
     Framework(
-        "numba", "numba", ("numba",), sys.executable, ("gemm", "gemm_naive"), ("conv2d", "lstm")
+        "numba",
+        "numba",
+        ("numba",),
+        sys.executable,
+        ("gemm", "gemm_naive"),
+        ("conv2d", "lstm", *TRAINING),
     ),
-    Framework("pytensor", "pytensor", ("pytensor",), sys.executable, STANDARD, stands_for="theano"),
+    Framework(
+        "pytensor", "pytensor", ("pytensor",), sys.executable, KERNELS, TRAINING,
+        stands_for="theano",
+    ),
     Framework("mxnet", "mxnet", ("mxnet", "mxnet-mkl"), str(MXNET_PYTHON), STANDARD),
 )
 BY_NAME = {fw.name: fw for fw in FRAMEWORKS}
@@ -143,7 +156,21 @@ def walk_numbers(value: Any) -> Iterator[float]:
             yield from walk_numbers(item)
 
 
+def check_training_op(name: str, op: dict[str, Any]) -> None:
+    """A training step: samples/s instead of GFLOP/s, time to first step, the first loss, and a
+    check of that loss against the float64 reference (docs/training-probes.md)."""
+    assert op["device"] == "cpu" and op["precision"] == "fp32"
+    assert op["flops"] is None and op["gflops"] is None
+    assert op["samples_per_s"] == pytest.approx(op["params"]["batch"] / op["median_s"], rel=1e-9)
+    assert op["first_step_s"] == op["first_call_s"] > 0
+    assert math.isfinite(op["loss0"]) and op["loss0"] > 0
+    assert op["check"]["ok"] is True, (name, op["check"])
+
+
 def check_op(name: str, op: dict[str, Any]) -> None:
+    if name in TRAINING:
+        check_training_op(name, op)
+        return
     assert set(op) == OP_KEYS, name
     assert op["device"] == "cpu"
     assert op["dtype"] == "float32"
@@ -158,6 +185,10 @@ def check_op(name: str, op: dict[str, Any]) -> None:
     assert op["unstable"] == (op["iqr_s"] / op["median_s"] > 0.10)
     assert op["gflops"] == pytest.approx(op["flops"] / op["median_s"] / 1e9, rel=1e-9)
     assert isinstance(op["kernel"], str) and op["kernel"]
+    # Every measured op ran in the precision it names and passed its check against float64.
+    assert op["precision"] == "fp32"
+    assert op["check"]["ok"] is True
+    assert 0 <= op["check"]["max_rel_error"] <= h.CHECK_TOLERANCE["fp32"], (name, op["check"])
 
 
 def check_document(fw: Framework, doc: dict[str, Any], version: str) -> None:
@@ -177,6 +208,8 @@ def check_document(fw: Framework, doc: dict[str, Any], version: str) -> None:
     assert doc["op_errors"] == {}
     assert sorted(doc["ops"]) == sorted(fw.ops)
     assert doc["unsupported_ops"] == list(fw.unsupported)
+    # Training steps a framework cannot run say why.
+    assert set(doc["unsupported_reasons"]) == set(fw.unsupported) & set(TRAINING)
     for name, op in doc["ops"].items():
         check_op(name, op)
     assert all(math.isfinite(x) for x in walk_numbers(doc))
@@ -374,6 +407,196 @@ def test_measure_document_fields() -> None:
     assert set(result) == OP_KEYS
     assert result["samples"] == 7 and result["inner_loops"] >= 1
     assert result["gflops"] == pytest.approx(1000 / result["median_s"] / 1e9)
+    assert result["precision"] == "fp32" and result["check"] is None
+
+
+QUICK_TEST_BUDGET = h.Budget("quick", min_sample_s=0.002, samples=5, gemm_n=4, conv_batch=1)
+
+
+def test_measure_training_fields_without_flops() -> None:
+    calls: list[int] = []
+
+    def step() -> int:
+        calls.append(len(calls))
+        return len(calls)
+
+    spec = h.OpSpec(fn=step, flops=None, dtype="float32", params={}, kernel="step",
+                    device="cpu", examples=32, loss0=lambda: 2.5 if calls == [0] else -1.0,
+                    check=lambda: 1e-6)
+    result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+    assert set(result) == OP_KEYS | TRAINING_KEYS
+    assert result["flops"] is None and result["gflops"] is None
+    assert result["samples_per_s"] == pytest.approx(32 / result["median_s"])
+    assert result["first_step_s"] == result["first_call_s"]
+    assert result["loss0"] == 2.5  # asked for right after the first call
+    assert result["check"] == {"max_rel_error": 1e-6, "ok": True}
+
+
+@pytest.mark.parametrize(
+    ("precision", "error", "ok"),
+    [("fp32", 9e-5, True), ("fp32", 2e-4, False), ("tf32", 4e-3, True), ("tf32", 6e-3, False),
+     ("bf16", 4e-2, True), ("fp16", 2e-2, False), ("fp32", float("nan"), False)],
+)
+def test_check_tolerance_per_precision(precision: str, error: float, ok: bool) -> None:
+    spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
+                    device="cpu", precision=precision, check=lambda: error)
+    if ok:
+        result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+        assert result["check"] == {"max_rel_error": error, "ok": True}
+        assert result["precision"] == precision
+    else:
+        with pytest.raises(h.WrongResult, match=f"above .* for {precision}"):
+            h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        h.OpSpec(fn=lambda: None, flops=1, dtype="float32", params={}, kernel="k",
+                 device="cpu", precision="fp8")
+
+
+# A probe built with the harness alone: "gemm" is fast and wrong (its check finds an error of
+# 1.0), "conv2d" is right. The wrong op must end in op_errors, never in ops.
+WRONG_PROBE = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import _harness as h
+
+def spec(check):
+    return h.OpSpec(fn=lambda: None, flops=1000, dtype="float32", params={}, kernel="fake",
+                    device="cpu", check=check)
+
+args = h.start("fake", sys.argv[2:])
+builders = {"gemm": lambda: spec(lambda: 1.0), "conv2d": lambda: spec(lambda: 0.0)}
+results = h.run_ops(args, builders, lambda _out: None)
+info = h.ProbeInfo(probe="fake", framework="fake", version="0", build=h.build_info(),
+                   devices=[h.cpu_device()], framework_threads=None)
+h.emit(h.document(args, info, results), args)
+"""
+
+
+def test_a_wrong_result_ends_in_op_errors() -> None:
+    from selector.probing.models import ProbeDocument
+
+    done = subprocess.run(
+        [sys.executable, "-c", WRONG_PROBE, str(PROBES), "--ops", "gemm,conv2d"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(done.stdout)
+    assert list(doc["ops"]) == ["conv2d"]
+    assert doc["op_errors"] == {"gemm": "wrong result: max_rel_error 1 above 0.0001 for fp32"}
+    assert doc["ops"]["conv2d"]["check"] == {"max_rel_error": 0.0, "ok": True}
+    assert "gemm" not in ProbeDocument.model_validate(doc).ops
+
+
+def test_grow_returns_the_first_size_that_keeps_a_call_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Simulated clock: a call of size s takes s microseconds; nothing really runs.
+    now = [0.0]
+    monkeypatch.setattr(h.time, "perf_counter", lambda: now[0])
+    built: list[int] = []
+
+    def build(size: int) -> Any:
+        built.append(size)
+
+        def call() -> None:
+            now[0] += size * 1e-6
+
+        return h.OpSpec(fn=call, flops=size, dtype="float32", params={"n": size},
+                        kernel="fake", device="gpu", note="base")
+
+    spec = h.grow(build, (250, 500, 1000, 2000), lambda _out: None, min_call_s=1e-3)
+    assert built == [250, 500, 1000]  # stops at the first size reaching 1 ms
+    assert spec.params == {"n": 1000}
+    assert spec.first_call_s == pytest.approx(1e-3)
+    assert spec.note is not None and spec.note.startswith("base; size 1000 of 250, 500, 1000")
+
+    built.clear()
+    largest = h.grow(build, (10, 20), lambda _out: None, min_call_s=1.0)
+    assert built == [10, 20] and largest.params == {"n": 20}
+    assert largest.note is not None and "not reached" in largest.note
+    with pytest.raises(ValueError):
+        h.grow(build, (), lambda _out: None)
+
+
+def test_grown_ops_are_built_after_the_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(h, "_handshake", lambda fd: events.append("go") or 0.0)
+
+    def build(size: int) -> Any:
+        events.append(f"build {size}")
+        return h.OpSpec(fn=lambda: None, flops=1, dtype="float32", params={"n": size},
+                        kernel="fake", device="gpu")
+
+    def plain() -> Any:
+        events.append("build plain")
+        return build(1)
+
+    args = h.ProbeArgs(QUICK_TEST_BUDGET, "gpu", None, None, None, sys.stdout)
+    builders = {"gemm": h.Grown(build, (7,), lambda _out: None), "lstm": plain}
+    results = h.run_ops(args, builders, lambda _out: None)
+    assert events[:3] == ["build plain", "build 1", "go"]
+    assert "build 7" in events[3:]
+    assert list(results.ops) == ["gemm", "lstm"]  # measured in the order they were asked for
+    assert results.ops["gemm"]["params"] == {"n": 7}
+    assert results.unsupported_ops == ["conv2d", *h.TRAINING_OPS]
+
+
+def test_tf32_needs_ampere_and_no_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NVIDIA_TF32_OVERRIDE", raising=False)
+    assert h.tf32_possible((8, 0)) and h.tf32_possible((9, 0))
+    assert not h.tf32_possible((7, 5)) and not h.tf32_possible(None)
+    monkeypatch.setenv("NVIDIA_TF32_OVERRIDE", "0")
+    assert not h.tf32_possible((9, 0))
+
+
+def test_max_rel_error_is_relative_to_the_largest_reference_value() -> None:
+    ref = np.array([[4.0, -2.0], [1.0, 0.0]])
+    assert h.max_rel_error(np, ref + np.array([[0.0, 0.0], [0.0, 0.4]]), ref) == pytest.approx(0.1)
+    assert h.max_rel_error(np, np.full((2, 2), 0.5), np.zeros((2, 2))) == 0.5
+    with pytest.raises(ValueError, match="shape"):
+        h.max_rel_error(np, ref.T[:1], ref)
+
+
+def test_reference_conv2d_is_a_direct_convolution_in_both_layouts() -> None:
+    shape = h.ConvShape(channels_in=2, channels_out=3, height=5, width=4, kernel=3, pad=1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2, 5, 4))
+    w = rng.standard_normal((3, 2, 3, 3))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    want = np.zeros((2, 3, 5, 4))
+    for n, k, p, q in np.ndindex(*want.shape):
+        want[n, k, p, q] = np.sum(padded[n, :, p : p + 3, q : q + 3] * w[k])
+    got = h.ref_conv2d(np, x, w, "NCHW", "KCRS", shape)
+    assert np.allclose(got, want)
+    nhwc = h.ref_conv2d(np, x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), "NHWC", "RSCK",
+                        shape)
+    assert np.allclose(nhwc, want.transpose(0, 2, 3, 1))
+
+
+def test_reference_lstm_is_the_standard_cell() -> None:
+    rng = np.random.default_rng(1)
+    xs = rng.standard_normal((2, 3, 4))
+    w_x, w_h = rng.standard_normal((4, 20)), rng.standard_normal((5, 20))
+    b = rng.standard_normal(20)
+
+    def sig(z: Any) -> Any:
+        return 1 / (1 + np.exp(-z))
+
+    h_t = c_t = np.zeros((3, 5))
+    for x_t in xs:  # gates i, f, g, o written out
+        z = x_t @ w_x + h_t @ w_h + b
+        c_t = sig(z[:, 5:10]) * c_t + sig(z[:, :5]) * np.tanh(z[:, 10:15])
+        h_t = sig(z[:, 15:]) * np.tanh(c_t)
+    got = h.ref_lstm(np, xs, w_x, w_h, b)
+    assert got.shape == (2, 3, 5) and np.allclose(got[-1], h_t)
+    # A wrong gate order is far outside any tolerance.
+    swapped = np.concatenate([w_x[:, 5:10], w_x[:, :5], w_x[:, 10:]], axis=1)
+    assert h.max_rel_error(np, h.ref_lstm(np, xs, swapped, w_h, b), got) > 0.05
 
 
 def test_flop_formulas() -> None:
@@ -406,7 +629,11 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_probes_import_only_stdlib_and_the_harness() -> None:
     # Frameworks are imported through h.import_framework, so a failed import exits 3.
+    # The probes' own sibling modules (the harness, the training-step spec and builders) are
+    # stdlib-only at import time too.
+    siblings = {p.stem for p in PROBES.glob("_*.py")}
     for fw in FRAMEWORKS:
-        extra = _imported_modules(fw.program) - set(sys.stdlib_module_names) - {"_harness"}
+        extra = _imported_modules(fw.program) - set(sys.stdlib_module_names) - siblings
         assert not extra, (fw.name, extra)
-    assert _imported_modules(PROBES / "_harness.py") <= set(sys.stdlib_module_names)
+    for sibling in PROBES.glob("_*.py"):
+        assert _imported_modules(sibling) - siblings <= set(sys.stdlib_module_names), sibling

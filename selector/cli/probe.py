@@ -155,7 +155,7 @@ def probe_table(report: ProbeReport) -> RenderableType:
 
         def figure(op: str, res: Outcome = res) -> str:
             o = res.ops.get(op)
-            if o is None:
+            if o is None or o.gflops is None:
                 return "-"
             return f"{o.gflops:.1f}" + (" ~" if o.unstable else "")
 

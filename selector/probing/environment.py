@@ -18,8 +18,16 @@ PASSED_THROUGH = (
     "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
     "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "JAX_PLATFORMS",
 )
-#: Always set for a probe: no user site-packages, no bytecode litter, quieter TensorFlow.
-FIXED = {"PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+#: Always set for a probe: no user site-packages, no bytecode litter, quieter TensorFlow, and
+#: GPU memory taken as needed: by default JAX reserves 75 % of the GPU at its first use and
+#: TensorFlow nearly all of it, which would starve whatever runs next on the same GPU.
+FIXED = {
+    "PYTHONNOUSERSITE": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+}
 
 
 def child_env() -> dict[str, str]:

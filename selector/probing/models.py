@@ -27,27 +27,57 @@ class Device(_Open):
     index: int | None = None
 
 
-class OpResult(_Open):
-    device: str
-    dtype: str
-    params: dict[str, object] = {}
-    flops: float = Field(gt=0)
-    first_call_s: float = Field(ge=0)
-    median_s: float = Field(gt=0)
-    iqr_s: float = Field(ge=0)
-    samples: int = Field(ge=1)
-    inner_loops: int = Field(ge=1)
-    gflops: float = Field(gt=0)
-    unstable: bool
-    kernel: str | None = None
-    note: str | None = None
+def _must_be_finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be finite")
+    return value
 
-    @field_validator("flops", "first_call_s", "median_s", "iqr_s", "gflops")
+
+class OpCheck(_Open):
+    """The op's result on a small instance against a float64 reference (docs/probes.md)."""
+
+    max_rel_error: float = Field(ge=0)
+    ok: bool
+
+    @field_validator("max_rel_error")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
             raise ValueError("must be finite")
         return value
+
+
+class OpResult(_Open):
+    device: str
+    dtype: str
+    #: What really ran: float32 math, TF32 tensor-core math on float32 data, bfloat16, float16.
+    precision: Literal["fp32", "tf32", "bf16", "fp16"] = "fp32"
+    params: dict[str, object] = {}
+    #: None where FLOPs are not counted (a training step); gflops is then None too.
+    flops: float | None = Field(default=None, gt=0)
+    first_call_s: float = Field(ge=0)
+    median_s: float = Field(gt=0)
+    iqr_s: float = Field(ge=0)
+    samples: int = Field(ge=1)
+    inner_loops: int = Field(ge=1)
+    gflops: float | None = Field(default=None, gt=0)
+    unstable: bool
+    kernel: str | None = None
+    note: str | None = None
+    #: Absent in documents of probes that predate checks.
+    check: OpCheck | None = None
+    #: Training steps: examples per second, the first step's time and its loss.
+    samples_per_s: float | None = Field(default=None, gt=0)
+    first_step_s: float | None = Field(default=None, ge=0)
+    loss0: float | None = None
+
+    @field_validator(
+        "flops", "first_call_s", "median_s", "iqr_s", "gflops", "samples_per_s", "first_step_s",
+        "loss0",
+    )
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        return _must_be_finite(value)
 
 
 class ProbeDocument(_Open):
@@ -65,6 +95,8 @@ class ProbeDocument(_Open):
     env: dict[str, str] = {}
     ops: dict[str, OpResult]
     unsupported_ops: list[str] = []
+    #: op -> why the framework cannot run it, where the probe says (e.g. no autodiff)
+    unsupported_reasons: dict[str, str] = {}
     op_errors: dict[str, str] = {}
     elapsed_s: float = Field(ge=0)
 
@@ -90,8 +122,14 @@ class Outcome(BaseModel):
     devices: list[Device] = []
     ops: dict[str, OpResult] = {}
     op_errors: dict[str, str] = {}
+    #: op -> why the framework cannot run it, where the probe says
+    unsupported: dict[str, str] = {}
     cached: bool = False
     elapsed_s: float | None = None
+    #: the machine before and after the measurement (CPU frequency; GPU clocks, temperature
+    #: and throttle reasons with nvidia-ml-py), and what changed in between
+    machine: dict[str, object] | None = None
+    machine_changes: list[str] = []
 
 
 class ProbeReport(BaseModel):

@@ -25,8 +25,15 @@ from typing import IO, Protocol
 from pydantic import ValidationError
 
 from selector.errors import location
+from selector.probing import machine
 from selector.probing.environment import child_env
-from selector.probing.models import PROBE_SCHEMA_VERSION, Outcome, ProbeDocument, ProbeStatus
+from selector.probing.models import (
+    PROBE_SCHEMA_VERSION,
+    OpResult,
+    Outcome,
+    ProbeDocument,
+    ProbeStatus,
+)
 
 #: A probe's JSON larger than this is refused unread.
 MAX_OUTPUT_BYTES = 1 << 20
@@ -197,12 +204,18 @@ def _wait_until_ready(running: list[_Running], timeout_s: float) -> None:
 
 def _measure(run: _Running, timeout_s: float) -> None:
     assert run.proc is not None and run.proc.stdin is not None
+    before = machine.state()
     try:
         run.proc.stdin.write(b"go\n")
         run.proc.stdin.close()
     except OSError:
         pass  # it died meanwhile; _finish classifies it
     _finish(run, measure_timeout_s=timeout_s)
+    if run.outcome is not None and run.outcome.status is ProbeStatus.OK:
+        after = machine.state()
+        run.outcome = run.outcome.model_copy(update={
+            "machine": {"before": before, "after": after},
+            "machine_changes": machine.changes(before, after)})
 
 
 def _finish(run: _Running, *, measure_timeout_s: float) -> None:
@@ -267,9 +280,24 @@ def read_document(job: Job, output: Path) -> Outcome:
     if doc.framework != job.framework:
         return _outcome(job, ProbeStatus.FAILED,
                         f"invalid output: reports framework {doc.framework!r}")
+    ops, op_errors = _checked_ops(doc)
     return Outcome(framework=job.framework, version=doc.version, interpreter=job.interpreter,
                    status=ProbeStatus.OK, stands_for=doc.stands_for, devices=doc.devices,
-                   ops=doc.ops, op_errors=doc.op_errors, elapsed_s=doc.elapsed_s)
+                   ops=ops, op_errors=op_errors, unsupported=doc.unsupported_reasons,
+                   elapsed_s=doc.elapsed_s)
+
+
+def _checked_ops(doc: ProbeDocument) -> tuple[dict[str, OpResult], dict[str, str]]:
+    """The document's ops less those whose correctness check failed, which become op errors:
+    a wrong result is never a speed. (dlselect's own probes already leave such ops out.)"""
+    ops = dict(doc.ops)
+    op_errors = dict(doc.op_errors)
+    for name, op in doc.ops.items():
+        if op.check is not None and not op.check.ok:
+            del ops[name]
+            op_errors[name] = (f"wrong result: max_rel_error {op.check.max_rel_error:.3g} "
+                               f"failed the check for {op.precision}")
+    return ops, op_errors
 
 
 def _outcome(job: Job, status: ProbeStatus, reason: str) -> Outcome:

@@ -134,6 +134,10 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
                 outcomes[n] = outcome
     for (index, job, key), outcome in zip(jobs, outcomes, strict=True):
         results[index] = outcome
+        if outcome.machine_changes:
+            warnings.append(f"{job.framework}: the machine changed while measuring: "
+                            f"{'; '.join(outcome.machine_changes)}; its figures may not "
+                            "describe the machine at its usual speed")
         noisy = unstable_ops(outcome)
         if outcome.status is ProbeStatus.OK and not noisy:
             cache.store(key, outcome)

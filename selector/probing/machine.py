@@ -1,0 +1,101 @@
+"""The machine's state around a measurement: CPU frequency where the OS exposes it, and with
+nvidia-ml-py where installed, each GPU's clocks, temperature and throttle reasons. A run whose
+state changed between before and after (a clock that moved, a new throttle reason, a GPU that
+heated up) is flagged: its figures may not describe the machine at its usual speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+#: A clock that moved by more than this share between before and after is a change.
+CLOCK_CHANGE = 0.10
+#: A GPU that warmed up by more than this many degrees is a change.
+TEMPERATURE_RISE_C = 10
+
+#: nvidia-ml-py's clocks-event (throttle) reason bits, by name.
+_THROTTLE_BITS = {
+    0x1: "gpu_idle", 0x2: "applications_clocks_setting", 0x4: "sw_power_cap",
+    0x8: "hw_slowdown", 0x10: "sync_boost", 0x20: "sw_thermal_slowdown",
+    0x40: "hw_thermal_slowdown", 0x80: "hw_power_brake_slowdown",
+}
+#: Reasons that mean the GPU was slowed down (idle and sync boost are not slowdowns).
+SLOWDOWNS = {"sw_power_cap", "hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown",
+             "hw_power_brake_slowdown"}
+
+
+def cpu_mhz(root: Path = Path("/")) -> float | None:
+    """The mean current frequency of the CPUs in MHz: cpufreq where the kernel exposes it,
+    else /proc/cpuinfo's "cpu MHz"; None where neither says."""
+    freqs = []
+    cpus = root / "sys/devices/system/cpu"
+    for path in sorted(cpus.glob("cpu[0-9]*/cpufreq/scaling_cur_freq")):
+        try:
+            freqs.append(int(path.read_text().strip()) / 1000)
+        except (OSError, ValueError):
+            continue
+    if not freqs:
+        try:
+            for line in (root / "proc/cpuinfo").read_text(errors="replace").splitlines():
+                key, _, value = line.partition(":")
+                if key.strip() == "cpu MHz":
+                    freqs.append(float(value))
+        except (OSError, ValueError):
+            pass
+    return round(sum(freqs) / len(freqs), 1) if freqs else None
+
+
+def gpu_state() -> list[dict[str, Any]]:
+    """Per NVIDIA GPU: SM clock, memory clock (MHz), temperature (C) and active throttle
+    reasons; empty without nvidia-ml-py or a driver."""
+    try:
+        import pynvml
+    except ImportError:
+        return []
+    try:
+        pynvml.nvmlInit()
+        states = []
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            bits = pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle)
+            states.append({
+                "index": index,
+                "sm_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle, pynvml.NVML_CLOCK_SM),
+                "memory_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle,
+                                                                  pynvml.NVML_CLOCK_MEM),
+                "temperature_c": pynvml.nvmlDeviceGetTemperature(
+                    handle, pynvml.NVML_TEMPERATURE_GPU),
+                "throttle": sorted(name for bit, name in _THROTTLE_BITS.items() if bits & bit),
+            })
+        return states
+    except Exception:  # noqa: BLE001 - no driver, no GPU, an old library: nothing to say
+        return []
+
+
+def state() -> dict[str, Any]:
+    return {"cpu_mhz": cpu_mhz(), "gpus": gpu_state()}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What changed between two states that may have moved the figures, one line each."""
+    found = []
+    a, b = before.get("cpu_mhz"), after.get("cpu_mhz")
+    if a and b and abs(b - a) / a > CLOCK_CHANGE:
+        found.append(f"CPU frequency moved from {a:.0f} to {b:.0f} MHz")
+    old = {g["index"]: g for g in before.get("gpus", [])}
+    for gpu in after.get("gpus", []):
+        prev = old.get(gpu["index"])
+        if prev is None:
+            continue
+        label = f"GPU {gpu['index']}"
+        for key, what in (("sm_clock_mhz", "SM clock"), ("memory_clock_mhz", "memory clock")):
+            x, y = prev.get(key), gpu.get(key)
+            if x and y and abs(y - x) / x > CLOCK_CHANGE:
+                found.append(f"{label} {what} moved from {x} to {y} MHz")
+        rise = (gpu.get("temperature_c") or 0) - (prev.get("temperature_c") or 0)
+        if rise > TEMPERATURE_RISE_C:
+            found.append(f"{label} warmed up by {rise} C")
+        new = sorted(set(gpu.get("throttle", [])) & SLOWDOWNS - set(prev.get("throttle", [])))
+        if new:
+            found.append(f"{label} began to throttle ({', '.join(new)})")
+    return found

@@ -1,0 +1,61 @@
+"""The machine's state around a measurement (selector/probing/machine.py). The CPU frequency is
+read from files laid out as the kernel lays them out; the GPU side is a fake nvidia-ml-py,
+since no GPU is here."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from selector.probing import machine
+
+
+def test_cpu_frequency_from_cpufreq_then_cpuinfo(tmp_path: Path) -> None:
+    for cpu, khz in ((0, 2_000_000), (1, 3_000_000)):
+        d = tmp_path / f"sys/devices/system/cpu/cpu{cpu}/cpufreq"
+        d.mkdir(parents=True)
+        (d / "scaling_cur_freq").write_text(f"{khz}\n")
+    assert machine.cpu_mhz(tmp_path) == 2500.0
+    other = tmp_path / "other"
+    (other / "proc").mkdir(parents=True)
+    (other / "proc/cpuinfo").write_text("processor\t: 0\ncpu MHz\t\t: 2100.5\n"
+                                        "processor\t: 1\ncpu MHz\t\t: 2099.5\n")
+    assert machine.cpu_mhz(other) == 2100.0
+    assert machine.cpu_mhz(tmp_path / "nothing") is None
+
+
+def test_changes_name_what_moved() -> None:
+    before = {"cpu_mhz": 3000.0, "gpus": [{"index": 0, "sm_clock_mhz": 1980,
+                                          "memory_clock_mhz": 2619, "temperature_c": 40,
+                                          "throttle": ["gpu_idle"]}]}
+    same = {"cpu_mhz": 2950.0, "gpus": [{**before["gpus"][0], "temperature_c": 45}]}
+    assert machine.changes(before, same) == []
+    after = {"cpu_mhz": 2000.0, "gpus": [{"index": 0, "sm_clock_mhz": 1400,
+                                         "memory_clock_mhz": 2619, "temperature_c": 83,
+                                         "throttle": ["sw_thermal_slowdown"]}]}
+    assert machine.changes(before, after) == [
+        "CPU frequency moved from 3000 to 2000 MHz",
+        "GPU 0 SM clock moved from 1980 to 1400 MHz",
+        "GPU 0 warmed up by 43 C",
+        "GPU 0 began to throttle (sw_thermal_slowdown)",
+    ]
+
+
+def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("pynvml")
+    fake.NVML_CLOCK_SM, fake.NVML_CLOCK_MEM, fake.NVML_TEMPERATURE_GPU = 1, 2, 0  # type: ignore[attr-defined]
+    fake.nvmlInit = lambda: None  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetCount = lambda: 1  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetHandleByIndex = lambda i: f"h{i}"  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetCurrentClocksThrottleReasons = lambda h: 0x1 | 0x40  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetClockInfo = lambda h, kind: {1: 1755, 2: 2619}[kind]  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetTemperature = lambda h, kind: 61  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pynvml", fake)
+    assert machine.gpu_state() == [{"index": 0, "sm_clock_mhz": 1755, "memory_clock_mhz": 2619,
+                                    "temperature_c": 61,
+                                    "throttle": ["gpu_idle", "hw_thermal_slowdown"]}]
+    monkeypatch.setitem(sys.modules, "pynvml", None)
+    assert machine.gpu_state() == []

@@ -128,3 +128,22 @@ def _try_lock(cache_home: str, result: multiprocessing.Queue) -> None:  # type: 
             result.put("acquired")
     except DlselectError as err:
         result.put(str(err))
+
+
+def test_the_runner_passes_every_variable_the_probes_record(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One list: a variable the harness records as changing a figure always reaches the probe
+    (it used to record 39 and pass 22)."""
+    import sys
+
+    from selector.probing.environment import FIXED, child_env, recorded_env_names
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "probes"))
+    import _harness
+
+    assert recorded_env_names() == tuple(_harness.RECORDED_ENV)
+    for name in _harness.RECORDED_ENV:
+        monkeypatch.setenv(name, "7")
+    env = child_env()
+    for name in _harness.RECORDED_ENV:
+        assert env[name] == FIXED.get(name, "7"), name

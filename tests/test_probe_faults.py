@@ -214,3 +214,32 @@ def test_corrupt_cache_entry_is_ignored_reported_and_rebuilt(tmp_path: Path,
     third = probe(request)
     assert any(r.cached for r in third.results if r.status is ProbeStatus.OK)
     assert json.loads(entries[0].read_text())["format"] == cache.CACHE_FORMAT
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def started(self, job: Job) -> None:
+        self.events.append(f"start {job.program.stem}")
+
+    def measuring(self, job: Job) -> None:
+        self.events.append(f"measure {job.program.stem}")
+
+    def finished(self, job: Job, outcome: object) -> None:
+        self.events.append(f"finish {job.program.stem}")
+
+
+def test_probes_on_one_gpu_prepare_and_measure_one_at_a_time(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    jobs = [fake(tmp_path / name, "ok") for name in ("a", "b")]
+    side_by_side = _Recorder()
+    run_jobs(jobs, timeouts=Timeouts(start_s=30, measure_s=30), reporter=side_by_side)
+    assert side_by_side.events[:2] == ["start fake_probe_ok", "start fake_probe_ok"]
+    serial = _Recorder()
+    outcomes = run_jobs(jobs, timeouts=Timeouts(start_s=30, measure_s=30), reporter=serial,
+                        one_at_a_time=True)
+    assert [o.status for o in outcomes] == [ProbeStatus.OK, ProbeStatus.OK]
+    assert serial.events == ["start fake_probe_ok", "measure fake_probe_ok",
+                             "finish fake_probe_ok"] * 2

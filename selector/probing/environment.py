@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import os
 import platform
 from pathlib import Path
 
-#: Passed through from the user's environment when set; nothing else is.
-PASSED_THROUGH = (
+from selector.paths import probes_dir
+
+#: Passed through from the user's environment when set, besides the variables the probes
+#: record (``recorded_env_names``): what a process needs to run at all.
+BASICS = (
     "PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "LD_LIBRARY_PATH",
-    "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "HIP_VISIBLE_DEVICES",
-    "OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "MKL_NUM_THREADS", "KMP_AFFINITY",
-    # Set on some CPUs because older OpenBLAS builds compute wrong results there otherwise.
-    "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-    "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
-    "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "JAX_PLATFORMS",
+    "CUDA_HOME", "HIP_VISIBLE_DEVICES",
 )
+
+
+@functools.cache
+def recorded_env_names() -> tuple[str, ...]:
+    """The variables that change how a framework runs (threads, kernels, devices, precision,
+    memory): one list, the probe harness's ``RECORDED_ENV``, which the runner passes through and
+    every probe records. Read from the harness file as a literal (nothing of it runs here)."""
+    path = probes_dir() / "_harness.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "RECORDED_ENV"):
+            return tuple(ast.literal_eval(node.value))
+    raise RuntimeError(f"{path}: no RECORDED_ENV")  # pragma: no cover - ships with dlselect
+
+
+def passed_through() -> tuple[str, ...]:
+    return (*BASICS, *recorded_env_names())
+
+
 #: Always set for a probe: no user site-packages, no bytecode litter, quieter TensorFlow, and
 #: GPU memory taken as needed: by default JAX reserves 75 % of the GPU at its first use and
 #: TensorFlow nearly all of it, which would starve whatever runs next on the same GPU.
@@ -31,7 +51,7 @@ FIXED = {
 
 
 def child_env() -> dict[str, str]:
-    env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+    env = {k: os.environ[k] for k in passed_through() if k in os.environ}
     env.update(FIXED)
     return env
 

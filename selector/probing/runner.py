@@ -91,22 +91,30 @@ class _Running:
 
 
 def run_jobs(jobs: list[Job], *, timeouts: Timeouts | None = None,
-             reporter: Reporter | None = None) -> list[Outcome]:
-    """Run every job; one outcome per job, in order. Never raises for a probe's failure."""
+             reporter: Reporter | None = None, one_at_a_time: bool = False) -> list[Outcome]:
+    """Run every job; one outcome per job, in order. Never raises for a probe's failure.
+
+    ``one_at_a_time``: start each probe only when the previous one has finished, so that no
+    two prepare at once either; for probes on one GPU, where preparing allocates device memory
+    and two frameworks side by side could run each other out of it."""
     timeouts = timeouts or Timeouts()
     reporter = reporter or SilentReporter()
     with tempfile.TemporaryDirectory(prefix="dlselect-probe-") as tmp, _reaper() as running:
-        for i, job in enumerate(jobs):
-            reporter.started(job)
-            running.append(_spawn(job, Path(tmp), i))
-        _wait_until_ready(running, timeouts.start_s)
-        for run in running:
-            if run.outcome is None:
-                wait_for_quiet()
-                reporter.measuring(run.job)
-                _measure(run, timeouts.measure_s)
-            assert run.outcome is not None
-            reporter.finished(run.job, run.outcome)
+        batches = [[i] for i in range(len(jobs))] if one_at_a_time else [list(range(len(jobs)))]
+        for batch in batches:
+            started = []
+            for i in batch:
+                reporter.started(jobs[i])
+                started.append(_spawn(jobs[i], Path(tmp), i))
+            running.extend(started)
+            _wait_until_ready(started, timeouts.start_s)
+            for run in started:
+                if run.outcome is None:
+                    wait_for_quiet()
+                    reporter.measuring(run.job)
+                    _measure(run, timeouts.measure_s)
+                assert run.outcome is not None
+                reporter.finished(run.job, run.outcome)
         return [r.outcome for r in running if r.outcome is not None]
 
 

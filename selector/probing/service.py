@@ -106,6 +106,17 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None,
     return ProbeReport(host=host, budget=request.budget, results=ordered, warnings=warnings)
 
 
+def on_gpu(request: ProbeRequest) -> bool:
+    """Whether the probes will measure a GPU: then they prepare one at a time too."""
+    if request.device == "gpu":
+        return True
+    if request.device == "cpu":
+        return False
+    from selector.hardware import gpu_identity
+
+    return bool(gpu_identity())
+
+
 def _cached(key: str, warnings: list[str]) -> Outcome | None:
     try:
         return cache.load(key)
@@ -123,11 +134,13 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
     """Run the jobs; re-measure once every framework with a figure flagged unstable; cache only
     stable results. A figure still unstable is kept (with its interquartile range, which the
     ranking carries as its uncertainty) and reported, never cached."""
-    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter)
+    serial = on_gpu(request)
+    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter,
+                        one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
     if again:
         retried = run_jobs([jobs[n][1] for n in again], timeouts=request.timeouts,
-                           reporter=reporter)
+                           reporter=reporter, one_at_a_time=serial)
         for n, outcome in zip(again, retried, strict=True):
             if outcome.status is ProbeStatus.OK and (
                     len(unstable_ops(outcome)) <= len(unstable_ops(outcomes[n]))):

@@ -87,6 +87,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
 
 
 BAD_INPUTS = [
+    (["--device", "tpu"], "unknown device 'tpu' for --device; allowed: auto, cpu, gpu"),
     (["--language", "klingon"], "unknown language 'klingon'; allowed: python"),
     (["--task", "gan"], "unknown task 'gan'; allowed: cnn, rnn"),
     (["--task", "transformer"], "task 'transformer' is not covered by snapshot 2017"),

@@ -45,6 +45,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, NoReturn, TextIO
 
 # Taken when the probe imports this module, which every probe does before importing its
@@ -417,6 +418,37 @@ class Grown:
 
     def __call__(self) -> OpSpec:
         return grow(self.build_for_size, self.sizes, self.sync, self.min_call_s)
+
+
+def kernel_builders(
+    gemm: Callable[..., OpSpec],
+    conv2d: Callable[[int], OpSpec],
+    lstm: OpBuilder,
+    device: str,
+    budget: Budget,
+    sync: Sync,
+    tf32: bool,
+) -> dict[str, OpBuilder]:
+    """The standard kernels, laid out the same way for every framework that has them all.
+
+    ``gemm(dtype, n, precision=...)`` and ``conv2d(batch)`` build a spec for one size. On the
+    CPU the budget's sizes; on a GPU, GEMM (float32, TF32 where ``tf32``, float16, bfloat16) and
+    conv2d grow until a call keeps the device busy (``grow``)."""
+    if device == "cpu":
+        return {
+            "gemm": partial(gemm, "float32", budget.gemm_n),
+            "conv2d": partial(conv2d, budget.conv_batch),
+            "lstm": lstm,
+        }
+    builders: dict[str, OpBuilder] = {"gemm": Grown(partial(gemm, "float32"), GPU_GEMM_SIZES, sync)}
+    if tf32:
+        builders["gemm_tf32"] = Grown(partial(gemm, "float32", precision="tf32"),
+                                      GPU_GEMM_SIZES, sync)
+    for dtype, name in (("float16", "gemm_fp16"), ("bfloat16", "gemm_bf16")):
+        builders[name] = Grown(partial(gemm, dtype), GPU_GEMM_SIZES, sync)
+    builders["conv2d"] = Grown(conv2d, GPU_CONV_BATCHES, sync)
+    builders["lstm"] = lstm
+    return builders
 
 
 def grow(

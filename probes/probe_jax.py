@@ -196,26 +196,12 @@ def _tf32_capable(dev: Any) -> bool:
 def _builders(
     jax: Any, np: Any, dev: Any, device: str, budget: h.Budget, sync: h.Sync
 ) -> dict[str, h.OpBuilder]:
-    if device == "cpu":
-        return {
-            "gemm": partial(_gemm, jax, np, dev, device, "float32", budget.gemm_n),
-            "conv2d": partial(_conv2d, jax, np, dev, device, budget.conv_batch),
-            "lstm": partial(_lstm, jax, np, dev, device),
-        }
-    # On a GPU, GEMM and conv2d grow until a call keeps the device busy (h.grow).
-    gemm = partial(_gemm, jax, np, dev, device)
-    builders: dict[str, h.OpBuilder] = {
-        "gemm": h.Grown(partial(gemm, "float32"), h.GPU_GEMM_SIZES, sync)
-    }
-    if _tf32_capable(dev):
-        tf32 = partial(_gemm, jax, np, dev, device, "float32", precision="tf32")
-        builders["gemm_tf32"] = h.Grown(tf32, h.GPU_GEMM_SIZES, sync)
-    builders["gemm_fp16"] = h.Grown(partial(gemm, "float16"), h.GPU_GEMM_SIZES, sync)
-    builders["gemm_bf16"] = h.Grown(partial(gemm, "bfloat16"), h.GPU_GEMM_SIZES, sync)
-    conv = partial(_conv2d, jax, np, dev, device)
-    builders["conv2d"] = h.Grown(conv, h.GPU_CONV_BATCHES, sync)
-    builders["lstm"] = partial(_lstm, jax, np, dev, device)
-    return builders
+    return h.kernel_builders(
+        partial(_gemm, jax, np, dev, device),
+        partial(_conv2d, jax, np, dev, device),
+        partial(_lstm, jax, np, dev, device),
+        device, budget, sync, tf32=device == "gpu" and _tf32_capable(dev),
+    )
 
 
 def _gpus(jax: Any) -> list[Any]:

@@ -152,26 +152,12 @@ def _builders(
     torch: Any, np: Any, device: str, budget: h.Budget, sync: h.Sync
 ) -> dict[str, h.OpBuilder]:
     dev = torch.device("cuda", 0) if device == "gpu" else torch.device("cpu")
-    if device == "cpu":
-        return {
-            "gemm": partial(_gemm, torch, np, dev, device, "float32", budget.gemm_n),
-            "conv2d": partial(_conv2d, torch, np, dev, device, budget.conv_batch),
-            "lstm": partial(_lstm, torch, np, dev, device),
-        }
-    # On a GPU, GEMM and conv2d grow until a call keeps the device busy (h.grow).
-    gemm = partial(_gemm, torch, np, dev, device)
-    builders: dict[str, h.OpBuilder] = {
-        "gemm": h.Grown(partial(gemm, "float32"), h.GPU_GEMM_SIZES, sync)
-    }
-    if _tf32_capable(torch, dev):
-        tf32 = partial(_gemm, torch, np, dev, device, "float32", precision="tf32")
-        builders["gemm_tf32"] = h.Grown(tf32, h.GPU_GEMM_SIZES, sync)
-    builders["gemm_fp16"] = h.Grown(partial(gemm, "float16"), h.GPU_GEMM_SIZES, sync)
-    builders["gemm_bf16"] = h.Grown(partial(gemm, "bfloat16"), h.GPU_GEMM_SIZES, sync)
-    conv = partial(_conv2d, torch, np, dev, device)
-    builders["conv2d"] = h.Grown(conv, h.GPU_CONV_BATCHES, sync)
-    builders["lstm"] = partial(_lstm, torch, np, dev, device)
-    return builders
+    return h.kernel_builders(
+        partial(_gemm, torch, np, dev, device),
+        partial(_conv2d, torch, np, dev, device),
+        partial(_lstm, torch, np, dev, device),
+        device, budget, sync, tf32=device == "gpu" and _tf32_capable(torch, dev),
+    )
 
 
 def _sync(torch: Any, device: str) -> h.Sync:

@@ -14,6 +14,20 @@ from selector.models import Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2020, 1, 1)
+#: Test modules whose tests run the probed frameworks in their interpreters.
+FRAMEWORK_MODULES = {"test_probe_programs", "test_training_probes"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.split(".")[-1] in FRAMEWORK_MODULES:
+            item.add_marker(pytest.mark.frameworks)
+
+
+def mxnet_unavailable() -> str | None:
+    """Why the MXNet environment is missing, as `make test` recorded it, or None."""
+    why = REPO / ".venv-mxnet" / "UNAVAILABLE"
+    return why.read_text(encoding="utf-8").strip() if why.exists() else None
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.conftest import mxnet_unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "probes"
 MXNET_PYTHON = ROOT / ".venv-mxnet" / "bin" / "python"
@@ -115,7 +117,8 @@ print(json.dumps({"present": importlib.util.find_spec(module) is not None, "vers
 def installed_version(fw: Framework) -> str:
     """The framework's installed version, or a pytest skip when it is genuinely absent."""
     if not Path(fw.python).exists():
-        pytest.skip(f"{fw.name}: no interpreter at {fw.python}")
+        pytest.skip((mxnet_unavailable() if fw.name == "mxnet" else None)
+                    or f"{fw.name}: no interpreter at {fw.python}")
     done = subprocess.run(
         [fw.python, "-c", _INSPECT, fw.module, *fw.distributions],
         capture_output=True,

@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import mxnet_unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "probes"
 MXNET_PYTHON = ROOT / ".venv-mxnet" / "bin" / "python"
@@ -139,7 +141,8 @@ def results() -> Iterator[dict[str, dict[str, Any]]]:
     procs: dict[str, subprocess.Popen[str] | str] = {}
     for fw, python in FRAMEWORKS.items():
         if not Path(python).exists():
-            procs[fw] = f"{fw}: no interpreter at {python}"
+            procs[fw] = (mxnet_unavailable() if fw == "mxnet" else None) or (
+                f"{fw}: no interpreter at {python}")
             continue
         procs[fw] = subprocess.Popen(
             _command(fw),

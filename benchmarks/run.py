@@ -755,6 +755,17 @@ def part_b(runs: int) -> Section:
                 + f" it ({within_before}/{len(fig.values)} runs within)")
         if needs_reason(fig):
             fig.reason = suite_reason(p, "suite" if key == "all" else "five-framework suite")
+            ok = [s for s in runs_ if s.run.ok]
+            by_fw = {fw: (median_or_none([s.train_first.get(fw) for s in ok]),
+                          median_or_none([s.train_sampling.get(fw) for s in ok]))
+                     for fw in TRAINING if fw in wanted}
+            shown = sorted(((fw, a, b) for fw, (a, b) in by_fw.items()
+                            if a is not None and b is not None), key=lambda t: -(t[1] + t[2]))
+            if fig.reason and shown:
+                fig.reason += (" The training steps by framework (first steps + calibration "
+                               "and samples, medians): "
+                               + ", ".join(f"{fw} {fmt(a, 's')} + {fmt(b, 's')}"
+                                           for fw, a, b in shown) + ".")
         if key == "all":
             ok = [s for s in runs_ if s.run.ok]
             for fw in names_all:

@@ -49,7 +49,8 @@ class Answers(BaseModel):
     device: str | None = None
     pythons: list[str] | None = Field(default=None)
     samples: int | None = Field(default=None, ge=0, le=10_000_000)
-    seed: int | None = None
+    #: numpy seeds with a non-negative integer; TOML integers are 64-bit signed.
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
 
 
 def load_answers(path: Path) -> Answers:

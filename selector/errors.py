@@ -1,4 +1,5 @@
-"""One base error per layer; the CLI turns any of them into a one-line message and exit 2."""
+"""One base error per layer; the CLI turns any of them into a one-line message and exit 2
+(130 for Interrupted)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ class DlselectError(Exception):
         super().__init__(message)
         self.message = message
         self.tip = tip
+
+
+class Interrupted(DlselectError):
+    """The user stopped dlselect (Ctrl-C): exit 130, as a shell reports SIGINT."""
+
+    exit_code = 130
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived while dlselect had probe processes running: raised from the
+    signal handler so that every ``finally`` runs (the probes' process groups are killed); the
+    CLI exits 128 + the signal's number, as a shell reports a process ended by it. A
+    BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class KnowledgeError(DlselectError):

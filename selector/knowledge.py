@@ -13,9 +13,16 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import ValidationError
 
 from selector.errors import KnowledgeError, location, read_text
-from selector.models import KNOWLEDGE_SCHEMA_VERSION, Overlay, Score, Snapshot, Support
+from selector.models import (
+    KNOWLEDGE_SCHEMA_VERSION,
+    Overlay,
+    Score,
+    Signal,
+    Snapshot,
+    Support,
+)
 from selector.paths import knowledge_dir
-from selector.vocab import AXIS_TARGETS, SupportLevel
+from selector.vocab import AXIS_TARGETS, PROJECT_STATUSES, SignalKind, SupportLevel
 
 SNAPSHOT_SUFFIX = ".toml"
 
@@ -106,11 +113,12 @@ def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
         )
     elif version != KNOWLEDGE_SCHEMA_VERSION:
         shown = "no schema_version" if version is None else f"unsupported {version!r}"
+        tip = ("a knowledge file starts with schema_version = 2 (docs/knowledge-format.md)"
+               if version is None else
+               "upgrade dlselect, or convert the file to the documented format")
         raise KnowledgeError(
             f"{where}: schema_version: {shown}; "
-            f"this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
-            tip="upgrade dlselect, or convert the file to the documented format",
-        )
+            f"this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}", tip=tip)
     entries: list[dict[str, Any]] = []
     for section in ("scores", "support"):
         items = data.get(section)
@@ -158,8 +166,9 @@ def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
     for i, sid in enumerate(own):
         if sid in base_sources or own.count(sid) > 1:
             problems.append(f"sources[{i}].id: {sid!r} is already used; choose another id")
-    if not overlay.scores and not overlay.support:
-        problems.append("an overlay must replace at least one score or support entry")
+    if not overlay.scores and not overlay.support and not overlay.signals:
+        problems.append("an overlay must replace at least one score or support entry, or "
+                        "carry a signal")
     sources = base_sources | set(own)
     score_problems, _ = check_scores(overlay.scores, base, sources=sources,
                                      where=f" in snapshot {base.id}")
@@ -167,7 +176,37 @@ def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
     score_problems += [f"scores[{i}].criterion: {sc.criterion!r} is computed from support "
                        "entries; replace those instead" for i, sc in enumerate(overlay.scores)
                        if sc.criterion in fit]
-    return problems + score_problems + check_support(overlay.support, base, sources=sources)
+    return (problems + score_problems + check_support(overlay.support, base, sources=sources)
+            + check_signals(overlay.signals, base, sources=sources))
+
+
+def check_signals(signals: list[Signal], snap: Snapshot, *, sources: set[str]) -> list[str]:
+    """References, values and duplicates of live signals (docs/knowledge-format.md)."""
+    problems: list[str] = []
+    frameworks = {f.id for f in snap.frameworks}
+    seen: dict[tuple[str, str], int] = {}
+    for i, sig in enumerate(signals):
+        loc = f"signals[{i}]"
+        if sig.framework not in frameworks:
+            problems.append(f"{loc}.framework: unknown framework {sig.framework!r}")
+        if sig.source not in sources:
+            problems.append(f"{loc}.source: unknown source {sig.source!r}")
+        if sig.kind is SignalKind.ARCHIVED and sig.value not in ("true", "false"):
+            problems.append(f"{loc}.value: an archived signal is 'true' or 'false', not "
+                            f"{sig.value!r}")
+        if sig.kind is SignalKind.PROJECT_STATUS and sig.value not in PROJECT_STATUSES:
+            problems.append(f"{loc}.value: unknown project status {sig.value!r}; allowed: "
+                            f"{', '.join(PROJECT_STATUSES)}")
+        # A day's grace: the fact's date is the server's, the fetch time this machine's.
+        if sig.observed is not None and (sig.observed - sig.fetched.date()).days > 1:
+            problems.append(f"{loc}.observed: {sig.observed} is later than when it was "
+                            f"fetched ({sig.fetched.isoformat()})")
+        key = (sig.framework, sig.kind.value)
+        if key in seen:
+            problems.append(f"{loc}: {sig.framework}/{sig.kind.value} is already given in "
+                            f"signals[{seen[key]}]")
+        seen.setdefault(key, i)
+    return problems
 
 
 def check_scores(scores: list[Score], snap: Snapshot, *, sources: set[str],
@@ -243,11 +282,16 @@ def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
                if k in new_support else e for k, e in old_support.items()]
     support += [e.model_copy(update={"overlay": overlay.id, "replaces": SupportLevel.NONE})
                 for k, e in new_support.items() if k not in old_support]
+    fresh = {(s.framework, s.kind) for s in overlay.signals}
+    signals = [s for s in base.signals if (s.framework, s.kind) not in fresh]
+    # Signals are facts read today, not judgements: they do not make the snapshot younger.
+    judged = bool(overlay.scores or overlay.support)
     return base.model_copy(update={
         "scores": scores,
         "support": support,
+        "signals": [*signals, *overlay.signals],
         "sources": [*base.sources, *overlay.sources],
-        "as_of": max(base.as_of, overlay.as_of),
+        "as_of": max(base.as_of, overlay.as_of) if judged else base.as_of,
         "overlay": overlay.id,
     })
 
@@ -276,6 +320,10 @@ def cross_check(snap: Snapshot) -> list[str]:
     for i, fw in enumerate(snap.frameworks):
         if fw.status_source is not None and fw.status_source not in sources:
             problems.append(f"frameworks[{i}].status_source: unknown source {fw.status_source!r}")
+        if fw.repository is not None and fw.repository.split("/")[1] in (".", ".."):
+            problems.append(f"frameworks[{i}].repository: {fw.repository!r} is not a "
+                            "repository name")
+    problems += check_signals(snap.signals, snap, sources=sources)
     for i, target in enumerate(snap.targets):
         vocabulary = [str(t.value) for t in AXIS_TARGETS[target.axis]]
         if target.id not in vocabulary:

@@ -6,7 +6,14 @@ import math
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from selector.vocab import (
     DEFAULT_SNAPSHOT,
@@ -16,6 +23,7 @@ from selector.vocab import (
     Language,
     Method,
     Objective,
+    SignalKind,
     Status,
     SupportLevel,
     Task,
@@ -30,6 +38,11 @@ RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+#: A PyPI project name (PEP 508) and a GitHub repository as owner/name.
+PypiName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$",
+                                            max_length=100)]
+Repository = Annotated[str, StringConstraints(
+    pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")]
 
 
 class Strict(BaseModel):
@@ -92,6 +105,26 @@ class Framework(Strict):
     status_as_of: date | None = None
     status_source: Ident | None = None
     status_note: Text | None = None
+    #: Where ``dlselect kb refresh`` reads live signals: the PyPI project and the GitHub
+    #: repository (owner/name), where the framework has them.
+    pypi: PypiName | None = None
+    repository: Repository | None = None
+
+
+class Signal(Strict):
+    """A live fact read by ``dlselect kb refresh``: never a judgement, never a score."""
+
+    framework: Ident
+    kind: SignalKind
+    #: latest_release: the version; project_status: a PEP 792 marker; archived: "true" or
+    #: "false"; last_push: the push's timestamp as the API gave it.
+    value: Text
+    #: The date of the fact itself (the release's upload, the push), where it has one.
+    observed: date | None = None
+    note: Text | None = None
+    #: The source (its URL) the signal was read from, and when.
+    source: Ident
+    fetched: AwareDatetime
 
 
 class Support(Strict):
@@ -160,6 +193,8 @@ class Snapshot(Strict):
     frameworks: list[Framework] = Field(min_length=1)
     support: list[Support] = Field(min_length=1)
     scores: list[Score] = []
+    #: Live signals (``dlselect kb refresh``), from an overlay; they inform, they do not score.
+    signals: list[Signal] = []
     #: Set by dlselect, not by hand: the overlay applied to this snapshot.
     overlay: Ident | None = None
 
@@ -204,6 +239,8 @@ class Overlay(Strict):
     sources: list[Source] = []
     scores: list[Score] = []
     support: list[Support] = []
+    #: Live signals written by ``dlselect kb refresh``.
+    signals: list[Signal] = []
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -415,6 +452,34 @@ class Robustness(Frozen):
     methods: Agreement
 
 
+class StaleScore(Frozen):
+    """A decisive score whose evidence is older than the threshold, counted from today."""
+
+    framework: str
+    criterion: str
+    evidence_date: date
+    source: str
+    #: Days from the evidence to ``Age.today``.
+    age_days: int
+
+
+class Age(Frozen):
+    """How old the facts behind a recommendation are (docs/json-contract.md)."""
+
+    snapshot_as_of: date
+    #: The date ages are counted to: the day the recommendation was made.
+    today: date
+    #: Days from the snapshot's as-of date to ``today`` (negative: dated after today).
+    age_days: int
+    #: Evidence older than this many years, counted from ``today``, is listed as stale.
+    stale_years: int
+    #: The snapshot is older than six months (the report warns).
+    old: bool = False
+    #: The decisive scores (the winner's lead over the runner-up, both ways) whose evidence is
+    #: older than ``stale_years``.
+    stale_decisive: list[StaleScore] = []
+
+
 class Recommendation(Frozen):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
@@ -439,3 +504,5 @@ class Recommendation(Frozen):
     margin: dict[str, float] = {}
     #: Targets the team named that no framework in the snapshot serves.
     unserved: list[Unserved] = []
+    #: How old the snapshot and the decisive evidence are; absent in output of older versions.
+    age: Age | None = None

@@ -121,6 +121,20 @@ class Status(StrEnum):
     RETIRED = "retired"
 
 
+class SignalKind(StrEnum):
+    """What a live signal read by ``dlselect kb refresh`` says (docs/knowledge-format.md)."""
+
+    LATEST_RELEASE = "latest_release"  # the newest release on PyPI, dated by its upload
+    PROJECT_STATUS = "project_status"  # the PEP 792 status PyPI gives the project
+    ARCHIVED = "archived"              # whether the GitHub repository is archived (read-only)
+    LAST_PUSH = "last_push"            # the last push to the GitHub repository
+
+
+#: PEP 792 project status markers (https://packaging.python.org/en/latest/specifications/
+#: project-status-markers/); every one but ``active`` says the project is winding down.
+PROJECT_STATUSES = ("active", "archived", "quarantined", "deprecated")
+
+
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from selector.answers import Answers, load_answers, to_toml
+from selector.cli.recommend import recommend_from_answers
 from selector.errors import DlselectError, KnowledgeError, ProfileError
 from selector.knowledge import load_snapshot
 from selector.models import Snapshot
@@ -285,21 +286,24 @@ def overlays(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+# Known words half the time, so that the answers reach the ranking, not only the profile's
+# checks (the answers are run end to end: the way `--seed -1` once crashed).
 ANSWER_FIELDS: dict[str, Strategy[Any]] = {
-    "snapshot": ANY_TEXT,
-    "languages": st.lists(ANY_TEXT, max_size=3),
-    "task": ANY_TEXT,
-    "hardware": st.lists(ANY_TEXT, max_size=3),
-    "deployment": st.lists(ANY_TEXT, max_size=3),
-    "weights": st.dictionaries(ANY_TEXT, st.integers(-(10**6), 10**6)
-                               | st.floats(allow_nan=False), max_size=3),
-    "method": ANY_TEXT,
+    "snapshot": st.sampled_from(["current", "2017"]) | ANY_TEXT,
+    "languages": st.lists(st.sampled_from(_values(Language)) | ANY_TEXT, max_size=3),
+    "task": st.sampled_from(_values(Task)) | ANY_TEXT,
+    "hardware": st.lists(st.sampled_from(_values(Hardware)) | ANY_TEXT, max_size=3),
+    "deployment": st.lists(st.sampled_from(_values(Deployment)) | ANY_TEXT, max_size=3),
+    "weights": st.dictionaries(st.sampled_from(["speed", "keras", "cnn", "rnn"]) | ANY_TEXT,
+                               st.integers(-(10**6), 10**6) | st.floats(allow_nan=False),
+                               max_size=3),
+    "method": st.sampled_from(["topsis", "wsm"]) | ANY_TEXT,
     "allow_retired": st.booleans(),
     "probe": st.booleans(),
     "budget": ANY_TEXT,
     "pythons": st.lists(ANY_TEXT, max_size=3),
     "samples": st.integers(0, 10_000_000),
-    "seed": st.integers(-(2**63), 2**63 - 1),
+    "seed": st.integers(0, 2**63 - 1),
 }
 
 
@@ -312,8 +316,11 @@ def answers_docs(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+# Within the bounds of selector/probing/models.py (a figure beyond any machine is refused).
 POSITIVE = st.floats(1e-9, 1e12)
-NON_NEGATIVE = st.floats(0, 1e6)
+GFLOPS = st.floats(1e-9, 1e7)
+SECONDS = st.floats(1e-9, 86_400)
+NON_NEGATIVE = st.floats(0, 86_400)
 OPS = st.sampled_from(["gemm", "conv2d", "lstm", "attention"])
 DEVICES = st.fixed_dictionaries(
     {"kind": st.sampled_from(["cpu", "gpu"]), "name": ANY_TEXT},
@@ -322,13 +329,15 @@ DEVICES = st.fixed_dictionaries(
               "index": st.none() | st.integers(0, 8)})
 OP_RESULTS = st.fixed_dictionaries(
     {"device": st.sampled_from(["cpu", "gpu:0"]), "dtype": st.sampled_from(["float32", "bf16"]),
-     "flops": POSITIVE, "first_call_s": NON_NEGATIVE, "median_s": POSITIVE,
+     "flops": POSITIVE, "first_call_s": NON_NEGATIVE, "median_s": SECONDS,
      "iqr_s": NON_NEGATIVE, "samples": st.integers(1, 1000), "inner_loops": st.integers(1, 100),
-     "gflops": POSITIVE, "unstable": st.booleans()},
+     "gflops": GFLOPS, "unstable": st.booleans()},
     optional={"params": st.dictionaries(ANY_TEXT, JSON_VALUE, max_size=3),
               "kernel": st.none() | ANY_TEXT, "note": st.none() | ANY_TEXT})
+# Real probe names half the time, so that the figures reach the ranking.
+PROBE_NAMES = st.sampled_from(["torch", "tensorflow", "jax", "numba", "mxnet", "pytensor"])
 OUTCOMES = st.fixed_dictionaries(
-    {"framework": IDENT, "status": st.sampled_from(_values(ProbeStatus))},
+    {"framework": PROBE_NAMES | IDENT, "status": st.sampled_from(_values(ProbeStatus))},
     optional={"version": st.none() | ANY_TEXT, "interpreter": st.none() | ANY_TEXT,
               "reason": st.none() | ANY_TEXT, "stands_for": st.none() | IDENT,
               "devices": st.lists(DEVICES, max_size=2),
@@ -553,11 +562,27 @@ def check_knowledge(path: Path) -> None:
             assert problem.startswith(f"{path}: "), problem
 
 
+def recommend_end_to_end(answers: Answers, probe_results: list[Path] | None = None) -> None:
+    """What was accepted goes on to a recommendation, which either comes back or is refused
+    with the project's error; never live probes (seconds each), and a small robustness
+    analysis (the seed is kept: a bad one must be refused here, not crash numpy)."""
+    samples = min(50, 50 if answers.samples is None else answers.samples)
+    answers = answers.model_copy(update={"probe": False, "samples": samples})
+    try:
+        rec = recommend_from_answers(answers, probe_results)
+    except DlselectError as exc:
+        assert exc.message.strip()
+    else:
+        assert rec.ranking or rec.excluded
+
+
 def check_answers(path: Path) -> None:
     try:
-        load_answers(path)
+        answers = load_answers(path)
     except ProfileError as exc:
         assert_located(exc, path)
+        return
+    recommend_end_to_end(answers)
 
 
 def check_report(path: Path) -> None:
@@ -565,6 +590,8 @@ def check_report(path: Path) -> None:
         load_report(path)
     except ProbeResultsError as exc:
         assert_located(exc, path)
+        return
+    recommend_end_to_end(Answers(languages=["python"]), [path])
 
 
 JOB = Job(framework=PROBED, interpreter="/usr/bin/python3", program=Path("probe_fake.py"),
@@ -623,6 +650,7 @@ def test_valid_answers_files_load_and_round_trip(doc: dict[str, Any]) -> None:
     expected = Answers.model_validate(doc)
     with written(serialise(doc, ".toml")) as path:
         assert load_answers(path) == expected
+    recommend_end_to_end(expected)
     # What the wizard saves reads back the same.
     with written(File(".toml", to_toml(expected).encode("utf-8"))) as path:
         assert load_answers(path) == expected
@@ -633,6 +661,7 @@ def test_valid_answers_files_load_and_round_trip(doc: dict[str, Any]) -> None:
 def test_valid_probe_results_load(doc: dict[str, Any]) -> None:
     with written(serialise(doc, ".json")) as path:
         report = load_report(path)
+        recommend_end_to_end(Answers(languages=["python"]), [path])
     assert [(r.framework, r.status.value) for r in report.results] == [
         (r["framework"], r["status"]) for r in doc["results"]]
     for got, want in zip(report.results, doc["results"], strict=True):
@@ -688,6 +717,8 @@ def test_mutated_overlays_are_refused_with_a_location(file: File) -> None:
 @given(file=files(answers_docs(), (".toml",)))
 @example(file=File(".toml", f"schema_version = 1\nseed = {'9' * 5000}\n".encode()))
 @example(file=File(".toml", f"schema_version = 1\npythons = {DEEP}\n".encode()))
+# Loaded, then crashed numpy's seeding with a traceback: answers are run end to end since.
+@example(file=File(".toml", b"schema_version = 1\nseed = -1\nsamples = 10\n"))
 def test_mutated_answers_files_are_refused_with_a_location(file: File) -> None:
     with written(file) as path:
         check_answers(path)
@@ -718,3 +749,145 @@ def test_a_missing_file_is_refused_with_its_path(check: Callable[[Path], None]) 
         directory = Path(tmp) / "directory.toml"  # where a file should be
         directory.mkdir()
         check(directory)
+
+
+# --- property 3: what is certainly invalid is refused, with its location -----------------------
+# The fuzz above passes when a loader accepts a mutated file: these mutations cannot be valid, so
+# they must be refused, with the project's error and where in the file.
+
+UNKNOWN = "zz-not-a-known-id"  # longer than IDENT makes: never a real reference
+
+
+def _break_snapshot(doc: dict[str, Any], kind: str, i: int) -> str:
+    """Break ``doc`` the ``kind`` way at the ``i``-th place that fits; the location the
+    refusal must name."""
+    scores, support = doc["scores"], doc["support"]
+    if kind == "score_outside_scale":
+        n = i % len(scores)
+        scores[n]["value"] = doc["scale"]["max"] + 1 + i
+        return f"scores[{n}].value"
+    if kind == "unknown_framework":
+        n = i % len(scores)
+        scores[n]["framework"] = UNKNOWN
+        return f"scores[{n}].framework"
+    if kind == "unknown_criterion":
+        n = i % len(scores)
+        scores[n]["criterion"] = UNKNOWN
+        return f"scores[{n}].criterion"
+    if kind == "unknown_source":
+        n = i % len(support)
+        support[n]["source"] = UNKNOWN
+        return f"support[{n}].source"
+    if kind == "support_without_source":
+        n = i % len(support)
+        del support[n]["source"]
+        return f"support[{n}].source"
+    if kind == "missing_key":
+        key = ["id", "title", "as_of", "scale", "criteria", "frameworks"][i % 6]
+        del doc[key]
+        return key
+    if kind == "duplicate_id":
+        section = ["frameworks", "criteria", "sources"][i % 3]
+        doc[section].append(copy.deepcopy(doc[section][0]))
+        return section
+    if kind == "duplicate_score":
+        n = i % len(scores)
+        scores.append(copy.deepcopy(scores[n]))
+        return f"scores[{len(scores) - 1}]"
+    raise AssertionError(kind)
+
+
+SNAPSHOT_BREAKS = ["score_outside_scale", "unknown_framework", "unknown_criterion",
+                   "unknown_source", "support_without_source", "missing_key", "duplicate_id",
+                   "duplicate_score"]
+INVALID = settings(max_examples=60, deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def assert_refused_at(path: Path, where: str) -> KnowledgeError:
+    with pytest.raises(KnowledgeError) as info:
+        load_snapshot(str(path))
+    assert_located(info.value, path)
+    assert any(p.startswith(f"{path}: {where}") for p in info.value.problems), (
+        where, info.value.problems)
+    return info.value
+
+
+@INVALID
+@given(doc=snapshots(), kind=st.sampled_from(SNAPSHOT_BREAKS), i=st.integers(0, 50),
+       suffix=st.sampled_from([".toml", ".json"]))
+def test_certainly_invalid_snapshots_are_refused_at_their_location(
+        doc: dict[str, Any], kind: str, i: int, suffix: str) -> None:
+    where = _break_snapshot(doc, kind, i)
+    with written(serialise(doc, suffix)) as path:
+        assert_refused_at(path, where)
+
+
+@INVALID
+@given(doc=overlays(), kind=st.sampled_from(["score_outside_scale", "unknown_framework",
+                                             "unknown_criterion", "missing_source",
+                                             "duplicate_score"]),
+       i=st.integers(0, 50))
+def test_certainly_invalid_overlays_are_refused_at_their_location(
+        doc: dict[str, Any], kind: str, i: int) -> None:
+    scores = doc["scores"]
+    n = i % len(scores)
+    where = f"scores[{n}]"
+    if kind == "score_outside_scale":
+        scores[n]["value"] = current().scale.max + 1
+        where += ".value"
+    elif kind == "unknown_framework":
+        scores[n]["framework"] = UNKNOWN
+        where += ".framework"
+    elif kind == "unknown_criterion":
+        scores[n]["criterion"] = UNKNOWN
+        where += ".criterion"
+    elif kind == "missing_source":
+        del scores[n]["source"]
+        where += ".source"
+    else:
+        scores.append(copy.deepcopy(scores[n]))
+        where = f"scores[{len(scores) - 1}]"
+    with written(serialise(doc, ".toml")) as path:
+        assert_refused_at(path, where)
+
+
+@INVALID
+@given(doc=answers_docs(), broken=st.sampled_from([
+    ("seed", -1, "seed"), ("seed", 2**63, "seed"), ("samples", -1, "samples"),
+    ("samples", 10**9, "samples"), ("languages", "python", "languages"),
+    ("allow_retired", "maybe", "allow_retired"), ("colour", "blue", "colour"),
+]))
+def test_certainly_invalid_answers_are_refused_at_their_location(
+        doc: dict[str, Any], broken: tuple[str, Any, str]) -> None:
+    key, value, where = broken
+    doc[key] = value
+    with written(serialise(doc, ".toml")) as path:
+        with pytest.raises(ProfileError) as info:
+            load_answers(path)
+        assert info.value.message.startswith(f"{path}: {where}"), info.value.message
+
+
+@INVALID
+@given(doc=probe_reports().filter(lambda d: d["results"]), broken=st.sampled_from([
+    ("gflops", 1e308), ("gflops", -1.0), ("median_s", 1e12), ("samples", 0),
+    ("first_call_s", math.inf), ("flops", 1e300), ("unknown", 1),
+]))
+def test_certainly_invalid_probe_results_are_refused_at_their_location(
+        doc: dict[str, Any], broken: tuple[str, Any]) -> None:
+    key, value = broken
+    result = doc["results"][0]
+    op = dict(st_example_op())
+    op[key] = value
+    result["ops"] = {"gemm": op}
+    with written(serialise(doc, ".json")) as path:
+        with pytest.raises(ProbeResultsError) as info:
+            load_report(path)
+        assert info.value.message.startswith(f"{path}: results[0].ops.gemm.{key}: "), (
+            info.value.message)
+
+
+def st_example_op() -> dict[str, Any]:
+    return {"device": "cpu", "dtype": "float32", "flops": 2e9, "first_call_s": 0.1,
+            "median_s": 0.01, "iqr_s": 0.0, "samples": 5, "inner_loops": 1, "gflops": 200.0,
+            "unstable": False}

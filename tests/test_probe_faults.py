@@ -200,6 +200,17 @@ def test_corrupt_cache_entry_is_ignored_reported_and_rebuilt(tmp_path: Path,
     if importlib.util.find_spec("pytensor") is None:  # looked up, not imported
         pytest.skip("pytensor is not installed in this interpreter")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    # The cache is under test, not the measurement: a figure flagged unstable on a busy machine
+    # is rightly never cached, so the runner is replaced by one whose figures are stable (a
+    # real probe cannot be made stable on demand).
+    from selector.probing import service
+    from selector.probing.models import OpResult, Outcome
+
+    stable = OpResult(device="cpu", dtype="float32", flops=1e9, first_call_s=0.1, median_s=0.01,
+                      iqr_s=0.0001, samples=5, inner_loops=1, gflops=100.0, unstable=False)
+    monkeypatch.setattr(service, "run_jobs", lambda jobs, **_: [
+        Outcome(framework=j.framework, version=j.version, interpreter=j.interpreter,
+                status=ProbeStatus.OK, ops={"gemm": stable}) for j in jobs])
     request = ProbeRequest(frameworks=("pytensor",), pythons=(sys.executable,))
     first = probe(request)
     ok = [r for r in first.results if r.status is ProbeStatus.OK]
@@ -243,3 +254,104 @@ def test_probes_on_one_gpu_prepare_and_measure_one_at_a_time(tmp_path: Path) -> 
     assert [o.status for o in outcomes] == [ProbeStatus.OK, ProbeStatus.OK]
     assert serial.events == ["start fake_probe_ok", "measure fake_probe_ok",
                              "finish fake_probe_ok"] * 2
+
+
+def _wait_for(tmp_path: Path, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(processes_mentioning(str(tmp_path))) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(processes_mentioning(str(tmp_path))) >= count, "the fake probes never started"
+
+
+# phase -> the fakes to run, and how many processes are up once the phase is reached: a hang
+# while importing (the probe and its child); a probe that is ready and waiting for its turn
+# while another measures (and hangs, with its child).
+PHASES = {"import": (["hang-import"], 2), "ready-and-measure": (["hang", "ok"], 3)}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
+                         ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("phase", list(PHASES))
+def test_a_signal_while_probing_leaves_no_process(tmp_path: Path, phase: str,
+                                                   signum: int) -> None:
+    modes, count = PHASES[phase]
+    for mode in modes:
+        (tmp_path / mode).mkdir()
+    programs = [str(fake(tmp_path / mode, mode).program) for mode in modes]
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from selector.probing.runner import Job, Timeouts, run_jobs\n"
+        f"jobs = [Job(framework='fake', interpreter=sys.executable, program=Path(p))"
+        f" for p in {programs!r}]\n"
+        "print('started', flush=True)\n"
+        "run_jobs(jobs, timeouts=Timeouts(start_s=60, measure_s=60))\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().strip() == "started"
+        _wait_for(tmp_path, count)
+        proc.send_signal(signum)
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+    assert ("KeyboardInterrupt" if signum == signal.SIGINT else "Terminated") in err
+    time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
+                         ids=lambda s: signal.Signals(s).name)
+def test_dlselect_probe_ends_on_a_signal_with_its_code(tmp_path: Path, signum: int) -> None:
+    """The command, not only the runner: one line, exit 128 + the signal (130 for Ctrl-C)."""
+    (tmp_path / "probes").mkdir()
+    (tmp_path / "probes" / "probe_torch.py").write_text(FAKE.format(mode="hang"),
+                                                         encoding="utf-8")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from selector.probing import service\n"
+        "from selector.probing.discovery import Interpreter\n"
+        f"service.probes_dir = lambda: Path({str(tmp_path / 'probes')!r})\n"
+        "service.discover = lambda explicit, **kw: [Interpreter(sys.executable, '3',"
+        " {'torch': '1.0'})]\n"
+        "sys.argv = ['dlselect', 'probe', '--framework', 'torch', '--device', 'cpu',"
+        " '--refresh']\n"
+        "from selector.cli.app import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env) as proc:
+        _wait_for(tmp_path, 2)  # measuring: the fake probe and its child
+        proc.send_signal(signum)
+        code = proc.wait(timeout=30)
+        assert proc.stdout is not None and proc.stderr is not None
+        out, err = proc.stdout.read(), proc.stderr.read()
+    assert code == (130 if signum == signal.SIGINT else 128 + signum), err
+    assert out == "" and "Traceback" not in err
+    assert err.splitlines()[-1] == ("dlselect: interrupted" if signum == signal.SIGINT
+                                    else f"dlselect: stopped by {signal.Signals(signum).name}")
+    time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_discovery_runs_no_interpreter_of_the_working_folder_unless_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from selector.probing.discovery import candidate_interpreters, discover
+
+    marker = tmp_path / "it-ran"
+    python = tmp_path / "folder" / ".venv-untrusted" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    python.chmod(0o755)
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("DLSELECT_CONFIG", str(config))
+    monkeypatch.chdir(python.parents[2])
+    assert str(python) not in candidate_interpreters([])
+    discover([])
+    assert not marker.exists()
+    # Opting in: the flag (--discover-here), or the config file.
+    assert str(python) in candidate_interpreters([], here=True)
+    config.write_text("[probe]\ndiscover_here = true\n", encoding="utf-8")
+    assert str(python) in candidate_interpreters([])
+    discover([])
+    assert marker.exists()

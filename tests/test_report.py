@@ -110,7 +110,9 @@ def markdown(*args: str) -> str:
     ("adr_current_transformer_gpu.md", ["-l", "python", "--task", "transformer",
                                         "--hardware", "gpu"]),
 ])
-def test_markdown_report_matches_golden_file(name: str, args: list[str]) -> None:
+def test_markdown_report_matches_golden_file(name: str, args: list[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLSELECT_TODAY", "2026-11-30")  # ages are counted to this day
     text = markdown(*args)
     golden = GOLDEN / name
     if os.environ.get("DLSELECT_UPDATE_GOLDEN") == "1":

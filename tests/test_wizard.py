@@ -31,10 +31,11 @@ ANSWERED = ["current", "python, cpp", "transformer", "gpu, multi-gpu", "server",
 def test_every_question_answered() -> None:
     code, out, err = session(ANSWERED)
     assert code == 0, err
-    assert "Knowledge snapshot" in out and "Languages your team uses" in out
-    assert "Main task" in out and "Hardware you will train on" in out
-    assert "Where models must run" in out and "Adjust priorities" in out
-    assert "Rank retired frameworks too" in out
+    # Questions go to stderr, the verdict to stdout.
+    assert "Knowledge snapshot" in err and "Languages your team uses" in err
+    assert "Main task" in err and "Hardware you will train on" in err
+    assert "Where models must run" in err and "Adjust priorities" in err
+    assert "Rank retired frameworks too" in err
     assert "Rank" in out and "Why:" in out
     # Retired frameworks were allowed, so none is excluded for being retired.
     assert "retired (status as of" not in out
@@ -44,7 +45,7 @@ def test_all_defaults_runs_the_probes(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     code, out, err = session([""] * 10)
     assert code == 0, err
-    assert "Frameworks found here:" in out and "torch" in out
+    assert "Frameworks found here:" in err and "torch" in err
     assert "Scores from live probes" in out
     assert "retired (status as of" in out  # excluded by default
 
@@ -54,20 +55,20 @@ def test_a_bad_answer_is_explained_and_asked_again() -> None:
              "speed+++", "speed+", "n", "n", "n"]
     code, out, err = session(lines)
     assert code == 0, err
-    assert "unknown snapshot '2018'; choose one of: 2017, current; please try again" in out
-    assert "unknown language 'klingon'" in out and "please try again" in out
-    assert "unknown task 'gan'; choose one of: cnn, rnn, none" in out
-    assert "unknown hardware 'fpga'; choose from: cpu, gpu, multi-gpu" in out
-    assert "cannot read 'speed+++'" in out
+    assert "unknown snapshot '2018'; choose one of: 2017, current; please try again" in err
+    assert "unknown language 'klingon'" in err and "please try again" in err
+    assert "unknown task 'gan'; choose one of: cnn, rnn, none" in err
+    assert "unknown hardware 'fpga'; choose from: cpu, gpu, multi-gpu" in err
+    assert "cannot read 'speed+++'" in err
     assert "TensorFlow" in out  # the 2017 verdict for a Python CNN team
 
 
 def test_2017_asks_only_what_it_can_use() -> None:
-    code, out, _ = session(["2017", "", "", "", "", "n", "n", "n"])
+    code, _, err = session(["2017", "", "", "", "", "n", "n", "n"])
     assert code == 0
-    assert "Where models must run" not in out  # 2017 knows no deployment targets
-    assert "Rank retired frameworks" not in out  # and no retired frameworks
-    assert "transformer" not in out.split("Main task")[1].splitlines()[0]
+    assert "Where models must run" not in err  # 2017 knows no deployment targets
+    assert "Rank retired frameworks" not in err  # and no retired frameworks
+    assert "transformer" not in err.split("Main task")[1].splitlines()[0]
 
 
 def test_end_of_input_leaves_cleanly() -> None:
@@ -91,8 +92,46 @@ def test_the_report_can_be_saved_as_a_decision_record(tmp_path: Path) -> None:
     record = tmp_path / "adr.md"
     code, out, err = session(ANSWERED[:-2] + ["n", "pdf", "markdown", str(record)])
     assert code == 0, err
-    assert "answer json, markdown or no, not 'pdf'" in out
+    assert "answer json, markdown or no, not 'pdf'" in err
     assert record.read_text(encoding="utf-8").startswith("---\nstatus: proposed\n")
+
+
+def test_with_script_stdout_is_only_the_result() -> None:
+    code, out, err = session(ANSWERED)
+    assert code == 0, err
+    assert "Rank" in out and "Why:" in out
+    for prompt in ("Knowledge snapshot", "Languages your team uses", "Save these answers",
+                   "Save the report", "Priorities now", "This machine"):
+        assert prompt not in out and prompt in err
+
+
+def test_a_save_path_that_is_no_file_is_asked_again(tmp_path: Path) -> None:
+    answers = tmp_path / "a.toml"
+    lines = ANSWERED[:-2] + ["y", str(tmp_path / "gone" / "a.toml"), str(tmp_path),
+                             str(answers), "json", str(tmp_path / "gone" / "r.json"),
+                             str(tmp_path / "r.json")]
+    code, out, err = session(lines)
+    assert code == 0, err
+    err = " ".join(err.split())  # rich wraps long lines
+    assert f"{tmp_path / 'gone'}: no such folder; please try again" in err
+    assert f"{tmp_path}: is a folder; please try again" in err
+    assert answers.read_text(encoding="utf-8").startswith("# dlselect answers")
+    json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert "Rank" in out  # the verdict was shown, and the session went on
+
+
+def test_an_existing_file_is_replaced_only_when_confirmed(tmp_path: Path) -> None:
+    kept, other, replaced = tmp_path / "kept.toml", tmp_path / "other.toml", tmp_path / "r.md"
+    kept.write_text("keep me", encoding="utf-8")
+    replaced.write_text("old", encoding="utf-8")
+    lines = ANSWERED[:-2] + ["y", str(kept), "n", str(other),
+                             "markdown", str(replaced), "y"]
+    code, _, err = session(lines)
+    assert code == 0, err
+    assert f"{kept} exists; replace it?" in " ".join(err.split())  # rich wraps long lines
+    assert kept.read_text(encoding="utf-8") == "keep me"
+    assert other.read_text(encoding="utf-8").startswith("# dlselect answers")
+    assert replaced.read_text(encoding="utf-8").startswith("---\nstatus: proposed\n")
 
 
 def test_flags_override_the_answers_file(tmp_path: Path) -> None:
@@ -192,4 +231,4 @@ def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
         assert "Traceback" not in child.before
     finally:
         child.close()
-    assert child.exitstatus == 2
+    assert child.exitstatus == 130  # as for Ctrl-C in every command

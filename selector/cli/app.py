@@ -4,11 +4,16 @@ dependencies only when they run, so that ``dlselect --help`` stays fast."""
 from __future__ import annotations
 
 import functools
+import signal
 import sys
-from collections.abc import Callable
-from typing import ParamSpec
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec
 
 import typer
+
+# typer vendors click since 0.2x; its usage errors are not re-exported.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from selector import __version__
 from selector.cli.common import report_error
@@ -21,10 +26,44 @@ from selector.cli.kb import (
 )
 from selector.cli.probe import probe_command
 from selector.cli.recommend import recommend_command
+from selector.cli.refresh import refresh_command
 from selector.cli.wizard import wizard_command
-from selector.errors import DlselectError
+from selector.errors import DlselectError, Terminated
+
+
+class _OneLineErrors(TyperGroup):
+    """click's usage errors as one line and a Tip (click prints usage, a hint and the error on
+    four lines); the exit codes stay click's (2 for usage)."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode,
+                                windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args,
+                                **extra)
+        except NoArgsIsHelpError as err:  # `dlselect kb`: the help is the answer
+            err.show()
+            sys.exit(err.exit_code)
+        except UsageError as err:
+            message = err.format_message()
+            print(f"dlselect: error: {message[:1].lower()}{message[1:]}", file=sys.stderr)
+            path = err.ctx.command_path if err.ctx is not None else "dlselect"
+            print(f"Tip: run '{path} --help' for what it takes", file=sys.stderr)
+            sys.exit(err.exit_code)
+        except ClickException as err:
+            print(f"dlselect: error: {err.format_message()}", file=sys.stderr)
+            sys.exit(err.exit_code)
+        except typer.Abort:  # end of input at a click prompt
+            print("dlselect: error: end of input", file=sys.stderr)
+            sys.exit(2)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="dlselect",
     help="Choose a deep-learning framework for your team, and see why.",
     add_completion=False,
@@ -78,6 +117,9 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
         except KeyboardInterrupt:
             print("dlselect: interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        except Terminated as stop:
+            print(f"dlselect: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+            raise typer.Exit(128 + stop.signum) from None
 
     return wrapper
 
@@ -89,6 +131,7 @@ app.command("schema")(_user_errors(schema_command))
 kb_app.command("list")(_user_errors(list_command))
 kb_app.command("show")(_user_errors(show_command))
 kb_app.command("validate")(_user_errors(validate_command))
+kb_app.command("refresh")(_user_errors(refresh_command))
 app.add_typer(kb_app, name="kb")
 
 

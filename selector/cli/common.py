@@ -1,10 +1,20 @@
-"""What every command shares: error reporting and writing the result."""
+"""What every command shares: error reporting and writing the result.
+
+Writing never destroys anything: a regular file is replaced whole (a temporary file renamed
+over it); a symlink is followed and its target replaced the same way (the link stays); a FIFO
+or a character device (a terminal, /dev/null, /dev/full) is written to as a stream, a write
+error reported; ``-`` and ``/dev/stdout`` mean stdout; anything else (a folder, a block device,
+a socket) is refused. Several files of one run (``--output`` and ``--chart``) are written
+together or not at all.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +22,9 @@ from selector.errors import DlselectError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+#: Spellings of ``--output`` that mean standard output.
+STDOUT_NAMES = ("-", "/dev/stdout")
 
 
 class OutputError(DlselectError):
@@ -38,40 +51,137 @@ def render_text(renderable: RenderableType, *, plain: bool, width: int | None = 
     return capture.get()
 
 
-def emit(renderable: RenderableType, *, output: Path | None, plain: bool) -> None:
-    """Print to stdout, or write the file atomically (never a half-written file)."""
-    if output is None:
-        if isinstance(renderable, str):
-            sys.stdout.write(renderable)
-            sys.stdout.flush()
-        else:
-            from rich.console import Console
+def is_stdout(path: Path | None) -> bool:
+    return path is None or str(path) in STDOUT_NAMES
 
-            Console(soft_wrap=False).print(renderable)
+
+def emit(renderable: RenderableType, *, output: Path | None, plain: bool) -> None:
+    """Print to stdout, or write the file (see the module's docstring)."""
+    if is_stdout(output):
+        print_stdout(renderable)
         return
-    write_atomic(output, render_text(renderable, plain=plain))
+    assert output is not None
+    write_files([(target(output), render_text(renderable, plain=plain).encode("utf-8"))])
+
+
+def print_stdout(renderable: RenderableType) -> None:
+    if isinstance(renderable, str):
+        sys.stdout.write(renderable)
+        sys.stdout.flush()
+    else:
+        from rich.console import Console
+
+        Console(soft_wrap=False).print(renderable)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one output goes: ``shown`` as the user wrote it, ``path`` with symlinks
+    followed, written as a stream or replaced whole."""
+
+    shown: Path
+    path: Path
+    stream: bool
+
+    def same_file(self, other: Target) -> bool:
+        if self.path == other.path:
+            return True
+        try:
+            return os.path.samefile(self.path, other.path)  # hard links too
+        except OSError:
+            return False
+
+
+def target(path: Path) -> Target:
+    """Check where ``path`` leads before anything is written; OutputError if it must not be
+    written."""
+    real = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(path).st_mode  # through symlinks
+    except FileNotFoundError:
+        return Target(path, real, stream=False)  # a new file (its folder is checked on writing)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode):
+        return Target(path, real, stream=False)
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        # Opened as given: /dev/stderr and the like resolve to names realpath cannot spell.
+        return Target(path, path, stream=True)
+    kind = ("is a folder" if stat.S_ISDIR(mode) else
+            "is a block device" if stat.S_ISBLK(mode) else "is not a regular file")
+    raise OutputError(f"cannot write {path}: {kind}",
+                      tip="name a file to write (it is replaced whole) or - for stdout")
+
+
+def distinct(*targets: Target, names: tuple[str, ...]) -> None:
+    """Refuse two outputs of one run that are one file, however they are spelled."""
+    for i, first in enumerate(targets):
+        for j in range(i + 1, len(targets)):
+            if first.same_file(targets[j]):
+                raise OutputError(f"{names[i]} {first.shown} and {names[j]} "
+                                  f"{targets[j].shown} are the same file",
+                                  tip="give each its own file name")
 
 
 def write_atomic(path: Path, text: str) -> None:
-    write_atomic_bytes(path, text.encode("utf-8"))
+    write_files([(target(path), text.encode("utf-8"))])
 
 
 def write_atomic_bytes(path: Path, data: bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
+    write_files([(target(path), data)])
+
+
+def write_files(items: list[tuple[Target, bytes]]) -> None:
+    """Write every item or none: temporary files first, then the streams (whose write can
+    fail, e.g. ENOSPC on /dev/full), and only then the renames. A rename into a folder where
+    the temporary file was just created does not fail in practice: the targets that could make
+    it fail (a folder, a device) were refused by ``target``."""
+    staged: list[tuple[Target, str]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        for dest, data in items:
+            if not dest.stream:
+                staged.append((dest, _stage(dest, data)))
+        for dest, data in items:
+            if dest.stream:
+                _write_stream(dest, data)
+        for dest, tmp in staged:
+            try:
+                os.replace(tmp, dest.path)
+            except OSError as exc:
+                raise OutputError(f"cannot write {dest.shown}: {exc.strerror or exc}") from None
+    finally:
+        for _, tmp in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _stage(dest: Target, data: bytes) -> str:
+    directory = dest.path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}",
+        raise OutputError(f"cannot write {dest.shown}: {exc.strerror or exc}",
                           tip="check that the folder exists and is writable") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         # mkstemp creates the file private (0600); give it the mode a plain open() would.
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+        os.chmod(tmp, _mode_for(dest.path))
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write {dest.shown}: {exc.strerror or exc}") from None
+    return tmp
+
+
+def _write_stream(dest: Target, data: bytes) -> None:
+    try:
+        # No O_CREAT, no O_TRUNC: the node exists and stays what it is.
+        fd = os.open(dest.path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "wb", buffering=0) as handle:
+            view = memoryview(data)
+            while view:
+                view = view[handle.write(view) or 0:]
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest.shown}: {exc.strerror or exc}") from None
 
 
 def _mode_for(path: Path) -> int:

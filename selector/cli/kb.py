@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from selector.models import Snapshot
 
-kb_app = typer.Typer(help="Knowledge snapshots: list, show, validate.", no_args_is_help=True,
+kb_app = typer.Typer(help="Knowledge snapshots: list, show, validate, refresh.",
+                     no_args_is_help=True,
                      rich_markup_mode=None, add_completion=False)
 
 
@@ -59,7 +60,11 @@ def show_command(
         framework = framework.strip().lower()
     if framework is not None and framework not in ids:
         raise DlselectError(f"unknown framework {framework!r} in snapshot {snapshot.id}; "
-                            f"it has: {', '.join(ids)}")
+                            f"it has: {', '.join(ids)}", tip=_torch_tip(framework, snapshot))
+    if framework == "torch":
+        # `dlselect probe --framework torch` is PyTorch (the probes go by Python package).
+        typer.echo("dlselect: note: 'torch' here is Torch7 (Lua); PyTorch is 'pytorch' "
+                   "(in `dlselect probe`, 'torch' is PyTorch)", err=True)
     if framework is not None:
         keep = {framework}
         snapshot = snapshot.model_copy(update={
@@ -72,6 +77,13 @@ def show_command(
              plain=True)
     else:
         emit(_show_table(snapshot), output=None, plain=False)
+
+
+def _torch_tip(framework: str, snapshot: Snapshot) -> str | None:
+    if framework == "pytorch":
+        return (f"PyTorch is not in snapshot {snapshot.id}; 'torch' there is Torch7 (Lua). "
+                "Try --kb current")
+    return None
 
 
 def _show_table(snapshot: Snapshot) -> RenderableType:
@@ -107,6 +119,14 @@ def _show_table(snapshot: Snapshot) -> RenderableType:
                           entry.source)
             if entry.source not in cited:
                 cited.append(entry.source)
+        for sig in (s for s in snapshot.signals if s.framework == fw.id):
+            note = f": {sig.note}" if sig.note else ""
+            table.add_row(f"signal {sig.kind.value}", sig.value,
+                          (sig.observed or sig.fetched.date()).isoformat(),
+                          f"live signal, fetched {sig.fetched:%Y-%m-%d %H:%M %Z}{note}",
+                          sig.source)
+            if sig.source not in cited:
+                cited.append(sig.source)
         parts.append(table)
     parts.append(Text("Sources", style="bold"))
     for source in (s for s in snapshot.sources if s.id in cited):
@@ -119,10 +139,17 @@ def _show_table(snapshot: Snapshot) -> RenderableType:
 def validate_command(
     file: Path = typer.Argument(..., help="A snapshot or overlay file (.toml or .json)."),
 ) -> None:
-    """Check a snapshot or overlay file; every problem with its location. Exit 0 only when
-    valid, 1 when not."""
-    from selector.knowledge import load_document
+    """Check a snapshot or overlay file; every problem with its location. Exit 0 when valid,
+    1 when it has problems, 2 when it cannot be read."""
+    from selector.errors import read_text
+    from selector.knowledge import builtin_ids, load_document
 
+    if str(file) not in builtin_ids():
+        # A file that cannot be read is a usage error (exit 2), like everywhere else; exit 1
+        # is kept for what this command is for: problems found in the file.
+        if file.is_dir():
+            raise DlselectError(f"{file}: is a folder, not a snapshot or overlay file")
+        read_text(file, DlselectError)
     try:
         document = load_document(str(file))
     except KnowledgeError as err:
@@ -133,7 +160,8 @@ def validate_command(
         raise typer.Exit(1) from None
     if document.kind == "overlay":
         typer.echo(f"{file}: valid overlay {document.id!r} of snapshot {document.base!r} "
-                   f"({len(document.scores)} scores, {len(document.support)} support entries)")
+                   f"({len(document.scores)} scores, {len(document.support)} support entries"
+                   + (f", {len(document.signals)} signals" if document.signals else "") + ")")
     else:
         typer.echo(f"{file}: valid snapshot {document.id!r} ({len(document.frameworks)} "
                    f"frameworks, {len(document.criteria)} criteria, "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from selector.cli.common import emit
+from selector.cli.common import emit, is_stdout, target
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ def probe_command(
         "table", "--format", "-f", metavar="FORMAT", help="Output: table or json."
     ),
     refresh: bool = typer.Option(False, "--refresh", help="Measure again, ignoring the cache."),
+    discover_here: bool = typer.Option(
+        False, "--discover-here", help="Also search the working folder's .venv* environments "
+        "(their interpreters are run; off unless you trust the folder)."),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -96,6 +99,8 @@ def probe_command(
 
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
+    if output is not None and not is_stdout(output):
+        target(output)  # refused now, not after minutes of measuring
     report = measure_with_progress(
         ProbeRequest(
             frameworks=tuple(framework),
@@ -103,6 +108,7 @@ def probe_command(
             budget=budget,
             device=device,
             refresh=refresh,
+            discover_here=discover_here,
         )
     )
     if fmt == "json":
@@ -122,6 +128,7 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
         raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
     if request.device not in DEVICES:
         raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    check_request(request)
     reporter = ConsoleReporter(Console(stderr=True))
     try:
         report = probe(request, reporter=reporter,
@@ -131,6 +138,29 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
     for warning in report.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return report
+
+
+def check_request(request: ProbeRequest) -> None:
+    """What the user asked for by name must exist: an interpreter given with ``--python``
+    (one found by discovery may be missing: it is reported and skipped), and with
+    ``--device gpu`` a GPU (with ``auto`` the probes fall back to the CPU)."""
+    from selector.probing.discovery import inspect
+    from selector.probing.service import check_frameworks
+
+    check_frameworks(request.frameworks)
+    for python in request.pythons:
+        found = inspect(python)
+        if found.error:
+            raise DlselectError(found.error, tip="give the path of a Python interpreter, "
+                                "e.g. /path/to/venv/bin/python")
+    if request.device == "gpu":
+        from selector.hardware import detect
+
+        if not detect().gpus:
+            raise DlselectError("--device gpu: no NVIDIA GPU is visible on this machine "
+                                "(nvidia-ml-py and nvidia-smi found none)",
+                                tip="use --device cpu, or --device auto (the GPU where a "
+                                "framework sees one, else the CPU)")
 
 
 def probe_table(report: ProbeReport) -> RenderableType:

@@ -9,17 +9,31 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from selector.cli.common import emit
+from selector.cli.common import (
+    Target,
+    distinct,
+    emit,
+    is_stdout,
+    print_stdout,
+    render_text,
+    target,
+    write_files,
+)
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
     from selector.answers import Answers
     from selector.models import Recommendation
     from selector.probing.models import Outcome
+    from selector.vocab import OutputFormat
 
 #: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
 #: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
 DEFAULT_SAMPLES = 20_000
+MAX_SAMPLES = 10_000_000
+#: numpy seeds with a non-negative integer; an answers file stores it as a TOML integer
+#: (64-bit signed).
+MAX_SEED = 2**63 - 1
 
 
 def recommend_command(
@@ -105,6 +119,9 @@ def recommend_command(
     seed: int | None = typer.Option(
         None, "--seed", metavar="S", help="Random seed of the robustness analysis (default 0)."
     ),
+    discover_here: bool = typer.Option(
+        False, "--discover-here", help="With --probe: also search the working folder's .venv* "
+        "environments (their interpreters are run; off unless you trust the folder)."),
     answers_file: Path | None = typer.Option(
         None,
         "--answers",
@@ -126,6 +143,13 @@ def recommend_command(
         "-o",
         metavar="FILE",
         help="Write the result to this file instead of stdout.",
+    ),
+    stale_years: int = typer.Option(
+        2,
+        "--stale-years",
+        metavar="N",
+        help="List decisive scores whose evidence is older than N years, counted from today "
+        "(default 2).",
     ),
 ) -> None:
     """Rank deep-learning frameworks for a team, and show why."""
@@ -160,22 +184,42 @@ def recommend_command(
             raise DlselectError(
                 f"--chart file must end in {' or '.join(FORMATS)}, not {chart.suffix!r}"
             )
-    rec = recommend_from_answers(merged, probe_results)
+    # Where the results go is checked before anything is computed or written.
+    out_format = output_format(fmt)
+    to_file = None if is_stdout(output) else target(output) if output is not None else None
+    chart_file = target(chart) if chart is not None else None
+    if to_file is not None and chart_file is not None:
+        distinct(chart_file, to_file, names=("--chart", "--output"))
+    rec = recommend_from_answers(merged, probe_results, stale_years=stale_years,
+                                 discover_here=discover_here)
     link: str | None = None
-    if chart is not None:
-        from selector.cli.common import write_atomic_bytes
+    files: list[tuple[Target, bytes]] = []
+    if chart is not None and chart_file is not None:
         from selector.report.chart import chart_bytes
 
-        write_atomic_bytes(chart, chart_bytes(rec, chart.suffix))
+        files.append((chart_file, chart_bytes(rec, chart.suffix)))
         # The Markdown report links the chart relative to where the report is written.
-        report_dir = output.parent if output is not None else Path.cwd()
+        report_dir = to_file.shown.parent if to_file is not None else Path.cwd()
         link = os.path.relpath(chart.resolve(), report_dir.resolve())
-    render(rec, fmt, output, chart=link)
+    from selector.report.registry import formatter_for
+
+    formatter = formatter_for(out_format, chart=link)
+    report = formatter.render(rec)
+    if to_file is not None:
+        # Both files or neither (selector.cli.common.write_files).
+        files.append((to_file, render_text(report, plain=formatter.plain).encode("utf-8")))
+        write_files(files)
+    else:
+        write_files(files)
+        print_stdout(report)
 
 
 def recommend_from_answers(
     answers: Answers,
     probe_results: list[Path] | None = None,
+    *,
+    stale_years: int = 2,
+    discover_here: bool = False,
 ) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
     (so a saved session replays to the same result)."""
@@ -192,8 +236,11 @@ def recommend_from_answers(
         method=answers.method or "topsis",
         snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
     )
-    if answers.samples is not None and not 0 <= answers.samples <= 10_000_000:
-        raise DlselectError(f"--samples must be between 0 and 10000000, got {answers.samples}")
+    if answers.samples is not None and not 0 <= answers.samples <= MAX_SAMPLES:
+        raise DlselectError(f"--samples must be between 0 and {MAX_SAMPLES}, "
+                            f"got {answers.samples}")
+    if answers.seed is not None and not 0 <= answers.seed <= MAX_SEED:
+        raise DlselectError(f"--seed must be between 0 and {MAX_SEED}, got {answers.seed}")
     profile = profile.model_copy(
         update={
             "allow_retired": bool(answers.allow_retired),
@@ -201,6 +248,8 @@ def recommend_from_answers(
             "seed": answers.seed or 0,
         }
     )
+    if not 0 <= stale_years <= 100:
+        raise DlselectError(f"--stale-years must be between 0 and 100, got {stale_years}")
     device = probe_device(answers)
     outcomes: list[Outcome] | None = None
     if probe_results:
@@ -209,23 +258,27 @@ def recommend_from_answers(
         outcomes = load_outcomes(list(probe_results))
     if answers.probe:
         outcomes = (outcomes or []) + run_live_probes(
-            answers.pythons or [], answers.budget or "quick", device
+            answers.pythons or [], answers.budget or "quick", device, here=discover_here
         )
-    rec = recommend(profile, probes=outcomes)
+    rec = recommend(profile, probes=outcomes, stale_years=stale_years)
     for warning in rec.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return rec
 
 
-def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | None = None) -> None:
-    from selector.report.registry import formatter_for
+def output_format(fmt: str) -> OutputFormat:
     from selector.vocab import OutputFormat, allowed
 
     try:
-        out_format = OutputFormat(fmt.lower())
+        return OutputFormat(fmt.lower())
     except ValueError:
         raise DlselectError(f"unknown format {fmt!r}; allowed: {allowed(OutputFormat)}") from None
-    formatter = formatter_for(out_format, chart=chart)
+
+
+def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | None = None) -> None:
+    from selector.report.registry import formatter_for
+
+    formatter = formatter_for(output_format(fmt), chart=chart)
     emit(formatter.render(rec), output=output, plain=formatter.plain)
 
 
@@ -244,9 +297,10 @@ def probe_device(answers: Answers) -> str:
     return device
 
 
-def run_live_probes(python: list[str], budget: str, device: str = "auto") -> list[Outcome]:
+def run_live_probes(python: list[str], budget: str, device: str = "auto", *,
+                    here: bool = False) -> list[Outcome]:
     from selector.cli.probe import measure_with_progress
     from selector.probing.service import ProbeRequest
 
-    return measure_with_progress(
-        ProbeRequest(pythons=tuple(python), budget=budget, device=device)).results
+    return measure_with_progress(ProbeRequest(pythons=tuple(python), budget=budget,
+                                              device=device, discover_here=here)).results

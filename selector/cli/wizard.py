@@ -82,20 +82,24 @@ def wizard_command(
 def run_wizard(start: Answers) -> None:
     from rich.console import Console
 
-    console = Console(highlight=False)
+    from selector.errors import Interrupted
+
+    # Questions, hints and progress on stderr; the verdict on stdout, so that
+    # `dlselect wizard --script < answers.txt > verdict.txt` keeps only the result.
+    console = Console(highlight=False, stderr=True)
+    result = Console(highlight=False)
     try:
-        _session(Asker(console), console, start)
+        _session(Asker(console), console, start, result)
     except KeyboardInterrupt:
         console.print()
-        raise DlselectError("cancelled; nothing was saved") from None
+        raise Interrupted("cancelled; nothing was saved") from None
     except EOFError:
         console.print()
         raise DlselectError("end of input before the last question; nothing was saved") from None
 
 
-def _session(ask: Asker, console: Console, start: Answers) -> None:
+def _session(ask: Asker, console: Console, start: Answers, result: Console) -> None:
     from selector.answers import Answers
-    from selector.cli.common import write_atomic
     from selector.cli.recommend import recommend_from_answers
     from selector.engine.profile import build_profile, supported_deployment, supported_hardware
     from selector.engine.weights import raw_weights
@@ -173,13 +177,12 @@ def _session(ask: Asker, console: Console, start: Answers) -> None:
     rec = recommend_from_answers(answers)
     from selector.report.table_format import TableFormatter
 
-    console.print(TableFormatter().render(rec))
-    console.print()
+    result.print(TableFormatter().render(rec))
+    result.print()
     if ask.confirm("Save these answers as a profile file?", False):
-        path = ask.ask("File", Path, "dlselect-answers.toml")
         from selector.answers import to_toml
 
-        write_atomic(path, to_toml(answers))
+        path = _save(ask, console, "dlselect-answers.toml", to_toml(answers))
         console.print(f"Saved. Replay: dlselect recommend --answers {path}")
     def report_format(text: str) -> str | None:
         if text in ("no", "n"):
@@ -192,14 +195,42 @@ def _session(ask: Asker, console: Console, start: Answers) -> None:
                   "no")
     if fmt is not None:
         suffix = ".json" if fmt == "json" else ".md"
-        path = ask.ask("File", Path, f"dlselect-report{suffix}")
         from selector.report.registry import formatter_for
         from selector.vocab import OutputFormat
 
         text = formatter_for(OutputFormat(fmt)).render(rec)
         assert isinstance(text, str)
-        write_atomic(path, text)
+        path = _save(ask, console, f"dlselect-report{suffix}", text)
         console.print(f"Saved {path}.")
+
+
+def _save(ask: Asker, console: Console, default: str, text: str) -> Path:
+    """Ask for a file until one can be written: a missing folder or a folder is asked again,
+    an existing file replaced only when confirmed, a write error explained; the session (and
+    the verdict just shown) is never lost to a mistyped path."""
+    from selector.cli.common import OutputError, is_stdout, write_atomic
+
+    def writable(raw: str) -> Path:
+        path = Path(raw).expanduser()
+        if is_stdout(path):
+            raise DlselectError("name a file (the verdict is already on stdout)")
+        if path.is_dir():
+            raise DlselectError(f"{path}: is a folder")
+        folder = path.parent
+        if not folder.is_dir():
+            raise DlselectError(f"{folder}: no such folder")
+        return path
+
+    while True:
+        path = ask.ask("File", writable, default)
+        if path.exists() and not ask.confirm(f"{path} exists; replace it?", False):
+            continue
+        try:
+            write_atomic(path, text)
+        except OutputError as err:
+            console.print(f"[red]  {err.message}; please try again[/red]")
+            continue
+        return path
 
 
 def _ask_hardware(ask: Asker, console: Console, snap: Snapshot, kinds: list[str],

@@ -38,18 +38,25 @@ if TYPE_CHECKING:
 
 #: Digits kept in scores, weights and contributions of a recommendation.
 DIGITS = 6
-#: Evidence more than this many years older than the snapshot is flagged as stale.
+#: Evidence more than this many years older than the snapshot is flagged as stale
+#: (``Evidence.stale``); also the default threshold, counted from today, of ``Age``.
 STALE_YEARS = 2
 
 
 def recommend(profile: Profile, snapshot: Snapshot | None = None,
-              probes: Sequence[Outcome] | None = None) -> Recommendation:
+              probes: Sequence[Outcome] | None = None, *, stale_years: int = STALE_YEARS,
+              today: date | None = None) -> Recommendation:
     """Rank the snapshot's frameworks for ``profile``.
 
     ``snapshot`` defaults to loading ``profile.snapshot`` (a built-in id or a file path).
     ``probes`` are live measurements (``dlselect probe``): they enter the speed criterion and
     exclude frameworks whose installed build cannot see a GPU the team needs.
+    ``today`` (default: ``selector.clock.today()``) is the date the snapshot's age and the
+    decisive scores' evidence older than ``stale_years`` are counted to.
     """
+    if stale_years < 0:
+        raise RankingError(f"the stale-evidence threshold must be 0 years or more, "
+                           f"got {stale_years}")
     if snapshot is None:
         from selector.knowledge import load_snapshot
 
@@ -104,7 +111,7 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
                           base_value=s.replaces if s.replaces is not None else s.value,
                           source=s.source)
                  for s in snapshot.scores if s.overlay is not None]
-    return Recommendation(
+    rec = Recommendation(
         snapshot=SnapshotRef(id=snapshot.id, title=snapshot.title, as_of=snapshot.as_of,
                              overlay=snapshot.overlay, scale=snapshot.scale),
         overrides=overrides,
@@ -123,6 +130,22 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         margin=lead(matrix, result, profile.method),
         unserved=gaps,
     )
+    return with_age(rec, snapshot, today, stale_years)
+
+
+def with_age(rec: Recommendation, snapshot: Snapshot, today: date | None,
+             stale_years: int) -> Recommendation:
+    """The recommendation with how old its facts are, and the warnings that follow."""
+    from selector.clock import today as clock_today
+    from selector.engine.age import age, age_warning, signal_warnings
+
+    info = age(rec, today or clock_today(), stale_years)
+    warnings = list(rec.warnings)
+    old = age_warning(rec, info)
+    if old:
+        warnings.append(old)
+    warnings += signal_warnings(snapshot, [r.framework for r in rec.ranking])
+    return rec.model_copy(update={"age": info, "warnings": warnings})
 
 
 Cell = tuple[str, str]

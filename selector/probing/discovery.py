@@ -63,25 +63,45 @@ def config_path() -> Path:
     return base / "dlselect" / "config.toml"
 
 
-def configured_pythons(path: Path | None = None) -> list[str]:
-    """``[probe] pythons = [...]`` of the config file; no file means none."""
+def _probe_config(path: Path | None = None) -> tuple[Path, dict[str, object]]:
     path = path or config_path()
     if not path.exists():
-        return []
+        return path, {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    pythons = data.get("probe", {}).get("pythons", [])
+    section = data.get("probe", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: probe must be a table")
+    return path, section
+
+
+def configured_pythons(path: Path | None = None) -> list[str]:
+    """``[probe] pythons = [...]`` of the config file; no file means none."""
+    path, section = _probe_config(path)
+    pythons = section.get("pythons", [])
     if not isinstance(pythons, list) or not all(isinstance(p, str) for p in pythons):
         raise ConfigError(f"{path}: probe.pythons must be a list of interpreter paths")
     return [str(Path(p).expanduser()) for p in pythons]
 
 
-def sibling_environments() -> list[str]:
-    """Virtual environments named ``.venv*`` in the working folder and, in a source checkout,
-    at the project root (this is how ``make setup``'s .venv-mxnet is found)."""
-    roots = [Path.cwd()]
+def configured_discover_here(path: Path | None = None) -> bool:
+    """``[probe] discover_here = true``: search the working folder's ``.venv*`` too."""
+    path, section = _probe_config(path)
+    here = section.get("discover_here", False)
+    if not isinstance(here, bool):
+        raise ConfigError(f"{path}: probe.discover_here must be true or false")
+    return here
+
+
+def sibling_environments(here: bool = False) -> list[str]:
+    """Virtual environments named ``.venv*`` at the project root of a source checkout (this is
+    how ``make setup``'s .venv-mxnet is found) and, only when the user opts in (``here``), in
+    the working folder. Discovery runs each interpreter it finds: a folder someone else
+    prepared (a cloned repository, a download) must not get to run its programs because
+    dlselect was started there."""
+    roots = [Path.cwd()] if here else []
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "pyproject.toml").exists():
         roots.append(checkout)
@@ -92,12 +112,14 @@ def sibling_environments() -> list[str]:
     return found
 
 
-def candidate_interpreters(explicit: list[str]) -> list[str]:
-    """Explicit ``--python`` paths first, then the engine's own, the config file's and siblings;
-    duplicates (same real file and environment) removed."""
+def candidate_interpreters(explicit: list[str], *, here: bool = False) -> list[str]:
+    """Explicit ``--python`` paths first, then the engine's own, the config file's and the
+    project's environments (and the working folder's with ``here`` or ``[probe]
+    discover_here``); duplicates (same real file and environment) removed."""
+    here = here or configured_discover_here()
     seen: set[str] = set()
     result: list[str] = []
-    for path in [*explicit, sys.executable, *configured_pythons(), *sibling_environments()]:
+    for path in [*explicit, sys.executable, *configured_pythons(), *sibling_environments(here)]:
         # A venv's python is a symlink to the base interpreter, so the real file alone does not
         # identify it; its folder does (bin/python and bin/python3 are the same interpreter).
         key = os.path.dirname(os.path.abspath(path)) + "\0" + os.path.realpath(path)
@@ -128,8 +150,8 @@ def inspect(path: str) -> Interpreter:
         return Interpreter(path, error=f"interpreter {path} is not a usable Python: {last}")
 
 
-def discover(explicit: list[str]) -> list[Interpreter]:
+def discover(explicit: list[str], *, here: bool = False) -> list[Interpreter]:
     """Every candidate interpreter and what it has. Each look-up starts an interpreter (tens of
     milliseconds), so they run side by side."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(inspect, candidate_interpreters(explicit)))
+        return list(pool.map(inspect, candidate_interpreters(explicit, here=here)))

@@ -47,6 +47,24 @@ class OpCheck(_Open):
         return value
 
 
+# Bounds on what a measurement can be. A probe-results file crosses a trust boundary (it may
+# come from another machine or be edited by hand), and a figure far beyond any machine would
+# crown a framework on its own: the speed criterion is min-max scaled over the frameworks.
+# The bounds are generous: an H200 does about 1e6 GFLOP/s in dense FP16 and 2e6 in FP8, and the
+# runner kills a probe after minutes, not days.
+#: GFLOP/s of one device (10 PFLOP/s).
+MAX_GFLOPS = 1e7
+#: FLOPs of one call (an hour of an H200 at full speed is about 4e18).
+MAX_FLOPS = 1e18
+#: Any duration a probe reports, in seconds (a day).
+MAX_SECONDS = 86_400.0
+#: Timed samples and inner loops of one op.
+MAX_SAMPLES = 1_000_000
+MAX_INNER_LOOPS = 1_000_000_000
+#: Training examples per second.
+MAX_SAMPLES_PER_S = 1e9
+
+
 class OpResult(_Open):
     device: str
     dtype: str
@@ -54,21 +72,21 @@ class OpResult(_Open):
     precision: Literal["fp32", "tf32", "bf16", "fp16"] = "fp32"
     params: dict[str, object] = {}
     #: None where FLOPs are not counted (a training step); gflops is then None too.
-    flops: float | None = Field(default=None, gt=0)
-    first_call_s: float = Field(ge=0)
-    median_s: float = Field(gt=0)
-    iqr_s: float = Field(ge=0)
-    samples: int = Field(ge=1)
-    inner_loops: int = Field(ge=1)
-    gflops: float | None = Field(default=None, gt=0)
+    flops: float | None = Field(default=None, gt=0, le=MAX_FLOPS)
+    first_call_s: float = Field(ge=0, le=MAX_SECONDS)
+    median_s: float = Field(gt=0, le=MAX_SECONDS)
+    iqr_s: float = Field(ge=0, le=MAX_SECONDS)
+    samples: int = Field(ge=1, le=MAX_SAMPLES)
+    inner_loops: int = Field(ge=1, le=MAX_INNER_LOOPS)
+    gflops: float | None = Field(default=None, gt=0, le=MAX_GFLOPS)
     unstable: bool
     kernel: str | None = None
     note: str | None = None
     #: Absent in documents of probes that predate checks.
     check: OpCheck | None = None
     #: Training steps: examples per second, the first step's time and its loss.
-    samples_per_s: float | None = Field(default=None, gt=0)
-    first_step_s: float | None = Field(default=None, ge=0)
+    samples_per_s: float | None = Field(default=None, gt=0, le=MAX_SAMPLES_PER_S)
+    first_step_s: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
     loss0: float | None = None
 
     @field_validator(
@@ -98,7 +116,7 @@ class ProbeDocument(_Open):
     #: op -> why the framework cannot run it, where the probe says (e.g. no autodiff)
     unsupported_reasons: dict[str, str] = {}
     op_errors: dict[str, str] = {}
-    elapsed_s: float = Field(ge=0)
+    elapsed_s: float = Field(ge=0, le=MAX_SECONDS)
 
 
 class ProbeStatus(StrEnum):

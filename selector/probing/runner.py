@@ -15,6 +15,7 @@ import selectors
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -24,7 +25,7 @@ from typing import IO, Protocol
 
 from pydantic import ValidationError
 
-from selector.errors import location
+from selector.errors import Terminated, location
 from selector.probing import machine
 from selector.probing.environment import child_env
 from selector.probing.models import (
@@ -106,7 +107,7 @@ def run_jobs(jobs: list[Job], *, timeouts: Timeouts | None = None,
             for i in batch:
                 reporter.started(jobs[i])
                 started.append(_spawn(jobs[i], Path(tmp), i))
-            running.extend(started)
+                running.append(started[-1])  # at once: the reaper must know every probe
             _wait_until_ready(started, timeouts.start_s)
             for run in started:
                 if run.outcome is None:
@@ -118,20 +119,65 @@ def run_jobs(jobs: list[Job], *, timeouts: Timeouts | None = None,
         return [r.outcome for r in running if r.outcome is not None]
 
 
+#: Signals that end dlselect by default without running any ``finally``: while probes run,
+#: they raise Terminated instead, so that the reaper kills the probes' process groups (each
+#: probe leads its own session, so a signal to dlselect's group never reaches it).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """Only where the signal would kill the process (its handler is the default): a handler
+    someone installed is theirs, and an ignored SIGHUP (nohup) stays ignored. Signal handlers
+    can only be set from the main thread; elsewhere the caller owns the signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    replaced = {}
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            replaced[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        yield
+    finally:
+        for signum, previous in replaced.items():
+            signal.signal(signum, previous)
+
+
 @contextmanager
 def _reaper() -> Iterator[list[_Running]]:
-    """Whatever happens (an error, Ctrl-C), no probe outlives the run."""
+    """Whatever happens (an error, Ctrl-C, SIGTERM, SIGHUP), no probe outlives the run."""
     running: list[_Running] = []
+    with _stop_signals_raise():
+        try:
+            yield running
+        finally:
+            # A second signal must not cut the clean-up short: held until it is done (then,
+            # the handlers restored, it ends dlselect as it would have).
+            with _held(STOP_SIGNALS):
+                for run in running:
+                    if run.proc is not None:
+                        _kill(run.proc)
+                    if run.ready_fd >= 0:
+                        with suppress(OSError):
+                            os.close(run.ready_fd)
+                    run.stderr.close()
+
+
+@contextmanager
+def _held(signals: tuple[signal.Signals, ...]) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
-        yield running
+        yield
     finally:
-        for run in running:
-            if run.proc is not None:
-                _kill(run.proc)
-            if run.ready_fd >= 0:
-                with suppress(OSError):
-                    os.close(run.ready_fd)
-            run.stderr.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _cpu_busy(interval_s: float) -> float | None:

@@ -23,13 +23,20 @@ class ProbeRequest:
     device: str = "auto"
     refresh: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
+    #: Search the working folder's ``.venv*`` too (the user opted in: --discover-here).
+    discover_here: bool = False
 
 
 def check_frameworks(names: tuple[str, ...]) -> None:
     for name in names:
         if name not in all_names():
+            # The probes are named after the Python package they import; the knowledge base
+            # after the project, where "torch" is Lua's Torch7.
+            tip = ("the probes name PyTorch 'torch' (its Python package); the knowledge base "
+                   "calls it 'pytorch' and Torch7 'torch'"
+                   if name.strip().lower() in ("pytorch", "torch7") else None)
             raise DlselectError(f"unknown framework {name!r} for --framework; "
-                                f"allowed: {', '.join(all_names())}")
+                                f"allowed: {', '.join(all_names())}", tip=tip)
 
 
 def measurement_context() -> dict[str, object]:
@@ -50,7 +57,7 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None,
     host = host_facts()
     context = measurement_context()
     warnings: list[str] = []
-    interpreters = discover(list(request.pythons))
+    interpreters = discover(list(request.pythons), here=request.discover_here)
     results: dict[int, Outcome] = {}
     jobs: list[tuple[int, Job, str]] = []
     slot = 0

@@ -6,9 +6,15 @@ score names its source and date.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from selector.clock import age_text, years_before, years_text
 from selector.engine.explain import losing_margin, names_text, winning_margin
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Evidence, Ranked, Recommendation
+
+if TYPE_CHECKING:
+    from datetime import date
 
 #: A score at or above this share of the scale is a pro, at or below the other a con.
 GOOD_SHARE = 0.75
@@ -21,9 +27,14 @@ class MarkdownFormatter:
     def __init__(self, chart: str | None = None) -> None:
         self.chart = chart
         self.scale = (1.0, 5.0)
+        self.old_before: date | None = None
+        self.stale_years = 2
 
     def render(self, rec: Recommendation) -> str:
         self.scale = (rec.snapshot.scale.min, rec.snapshot.scale.max)
+        if rec.age is not None:
+            self.old_before = years_before(rec.age.today, rec.age.stale_years)
+            self.stale_years = rec.age.stale_years
         lines: list[str] = []
         lines += ["---", "status: proposed", f"date: {_today()}",
                   "decision-makers: (fill in)", "---", "",
@@ -55,7 +66,7 @@ class MarkdownFormatter:
                  "The team must choose the deep-learning framework to build on. "
                  f"dlselect ranked {len(rec.ranking)} frameworks with "
                  f"{_method(rec)} against the knowledge snapshot `{rec.snapshot.id}` "
-                 f"(as of {rec.snapshot.as_of.isoformat()})"
+                 f"(as of {rec.snapshot.as_of.isoformat()}{_age(rec)})"
                  + (f" with the team's overlay `{rec.snapshot.overlay}`"
                     if rec.snapshot.overlay else "")
                  + ". The team's answers:", "",
@@ -141,7 +152,9 @@ class MarkdownFormatter:
         weighted = sorted(entry.evidence.items(), key=lambda kv: -shares.get(kv[0], 0.0))
         for criterion, ev in weighted:
             share = (ev.value - low) / (high - low) if high > low else 0.5
-            text = _claim(criterion, ev, low, high)
+            old = self.old_before is not None and ev.origin != "probe" and \
+                ev.as_of < self.old_before
+            text = _claim(criterion, ev, low, high, self.stale_years if old else None)
             (good if share >= GOOD_SHARE else bad if share <= BAD_SHARE else neutral).append(text)
         return good, neutral, bad
 
@@ -183,6 +196,7 @@ class MarkdownFormatter:
         if self.chart:
             lines += ["", f"![Scores and rank acceptability]({self.chart})"]
         lines += self._robustness(rec)
+        lines += _age_section(rec)
         if rec.measured:
             lines += ["", "### Live measurements", "",
                       "Speed scores blend the knowledge base with quick probes run on the "
@@ -215,12 +229,42 @@ class MarkdownFormatter:
         return lines + [""]
 
 
-def _claim(criterion: str, ev: Evidence, low: float, high: float) -> str:
+def _age(rec: Recommendation) -> str:
+    if rec.age is None:
+        return ""
+    return f", {age_text(rec.age.age_days)} on {rec.age.today.isoformat()}"
+
+
+def _age_section(rec: Recommendation) -> list[str]:
+    info = rec.age
+    if info is None:
+        return []
+    lines = ["", "### Age of the facts", "",
+             f"The knowledge snapshot `{rec.snapshot.id}` is as of "
+             f"{info.snapshot_as_of.isoformat()}, {age_text(info.age_days)} on "
+             f"{info.today.isoformat()}"
+             + (" (more than six months: facts may have changed since)" if info.old else "")
+             + "."]
+    if not info.stale_decisive:
+        lines += ["", "No score that decided the ranking rests on evidence older than "
+                  f"{years_text(info.stale_years)}."]
+        return lines
+    names = {r.framework: r.name for r in rec.ranking}
+    lines += ["", f"Scores that decided the ranking and rest on evidence older than "
+              f"{years_text(info.stale_years)}:", ""]
+    lines += [f"* {names.get(s.framework, s.framework)} / {s.criterion}: evidence of "
+              f"{s.evidence_date.isoformat()} ({age_text(s.age_days)}; `{s.source}`)"
+              for s in info.stale_decisive]
+    return lines
+
+
+def _claim(criterion: str, ev: Evidence, low: float, high: float,
+           old_years: int | None = None) -> str:
     origin = {"knowledge": "", "overlay": ", from the team's overlay",
               "probe": ", blended with a live measurement",
               "support": ", from support entries"}[ev.origin]
-    if ev.stale:
-        origin += ", evidence older than two years"
+    if old_years is not None:
+        origin += f", evidence older than {years_text(old_years)}"
     rationale = ev.rationale.rstrip(".")
     return (f"{criterion} scores {ev.value:g} of {high:g}: {rationale} "
             f"(`{ev.source}`, {ev.as_of.isoformat()}{origin})")
@@ -242,6 +286,6 @@ def _method(rec: Recommendation) -> str:
 
 
 def _today() -> str:
-    from datetime import date
+    from selector.clock import today
 
-    return date.today().isoformat()
+    return today().isoformat()

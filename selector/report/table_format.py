@@ -6,7 +6,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from selector.engine.explain import grouped, margin_sentence, winning_margin
+from selector.clock import age_text, years_text
+from selector.engine.explain import grouped, margin_sentence
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Recommendation
 
@@ -44,10 +45,7 @@ class TableFormatter:
         if why:
             parts.append(Text(f"Why: {why} ({unit}, winner minus runner-up; criteria on "
                               "which they score the same are left out)"))
-        old = _stale_reasons(rec)
-        if old:
-            parts.append(Text("Evidence older than two years behind these reasons: "
-                              + "; ".join(old), style="yellow"))
+        parts += _age_lines(rec)
         for gap in rec.unserved:
             advice = f" {gap.advice}" if gap.advice else ""
             parts.append(Text(f"No framework here serves {gap.name}.{advice}", style="yellow"))
@@ -98,15 +96,20 @@ def _short(names: list[str]) -> str:
     return f"{names[0]} = {names[1]} = {len(names) - 2} more"
 
 
-def _stale_reasons(rec: Recommendation) -> list[str]:
-    """The decisive scores (the winner's lead over the runner-up) resting on old evidence."""
-    if len(rec.ranking) < 2:
+def _age_lines(rec: Recommendation) -> list[RenderableType]:
+    """How old the snapshot is, and the decisive scores that rest on old evidence."""
+    info = rec.age
+    if info is None:
         return []
-    decisive = [c for names, _ in winning_margin(rec) for c in names]
-    lines = []
-    for entry in rec.ranking[:2]:
-        for c in decisive:
-            ev = entry.evidence.get(c)
-            if ev is not None and ev.stale:
-                lines.append(f"{entry.name} {c} ({ev.source}, {ev.as_of.isoformat()})")
+    lines: list[RenderableType] = [Text(
+        f"Facts: snapshot {rec.snapshot.id} as of {info.snapshot_as_of.isoformat()}, "
+        f"{age_text(info.age_days)} on {info.today.isoformat()}.",
+        style="yellow" if info.old else "")]
+    if info.stale_decisive:
+        names = {r.framework: r.name for r in rec.ranking}
+        old = "; ".join(f"{names.get(s.framework, s.framework)} {s.criterion} ({s.source}, "
+                        f"{s.evidence_date.isoformat()}, {age_text(s.age_days)})"
+                        for s in info.stale_decisive)
+        lines.append(Text(f"Decisive scores resting on evidence older than "
+                          f"{years_text(info.stale_years)}: {old}", style="yellow"))
     return lines

@@ -345,6 +345,10 @@ def _wsm_thresholds(matrix: DecisionMatrix, j: int, winner: int) -> list[tuple[f
         # The lead shrinks in the direction where it decreases; past t* the leader is the
         # alternative best at t* that gains fastest that way (ties as in ranking.order).
         direction = -1.0 if slope > 0 else 1.0
+        if abs(t - matrix.weights[j]) < 1e-12:
+            # Tied at the current weights: t* equals the weight up to rounding, which cannot
+            # say which way the winner changes; the smallest move that way can.
+            t = float(np.clip(matrix.weights[j] + direction * SEARCH_TOLERANCE, 0.0, 1.0))
         can_move = 0.0 < t + direction * SEARCH_TOLERANCE < 1.0
         gain = direction * (at_j - at_rest) if can_move else np.zeros(len(scaled))
         weights = moved_weights(matrix.weights, j, t)

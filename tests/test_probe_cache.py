@@ -57,6 +57,8 @@ def test_the_key_changes_with_everything_that_changes_a_figure(tmp_path: Path) -
     assert base != _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
 
 
+# Needs numba installed: the service measures only frameworks it discovers.
+@pytest.mark.frameworks
 def test_an_unstable_figure_is_measured_again_and_never_cached(
         private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []

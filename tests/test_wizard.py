@@ -41,6 +41,8 @@ def test_every_question_answered() -> None:
     assert "retired (status as of" not in out
 
 
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
 def test_all_defaults_runs_the_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     code, out, err = session([""] * 10)
@@ -78,6 +80,8 @@ def test_end_of_input_leaves_cleanly() -> None:
     assert "Traceback" not in out + err
 
 
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
 def test_saved_answers_replay_to_the_same_json(tmp_path: Path) -> None:
     answers, report = tmp_path / "a.toml", tmp_path / "r.json"
     lines = ANSWERED[:-2] + ["y", str(answers), "json", str(report)]
@@ -88,6 +92,8 @@ def test_saved_answers_replay_to_the_same_json(tmp_path: Path) -> None:
     assert json.loads(replay.stdout) == json.loads(report.read_text())
 
 
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
 def test_the_report_can_be_saved_as_a_decision_record(tmp_path: Path) -> None:
     record = tmp_path / "adr.md"
     code, out, err = session(ANSWERED[:-2] + ["n", "pdf", "markdown", str(record)])
@@ -105,6 +111,8 @@ def test_with_script_stdout_is_only_the_result() -> None:
         assert prompt not in out and prompt in err
 
 
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
 def test_a_save_path_that_is_no_file_is_asked_again(tmp_path: Path) -> None:
     answers = tmp_path / "a.toml"
     lines = ANSWERED[:-2] + ["y", str(tmp_path / "gone" / "a.toml"), str(tmp_path),
@@ -120,6 +128,8 @@ def test_a_save_path_that_is_no_file_is_asked_again(tmp_path: Path) -> None:
     assert "Rank" in out  # the verdict was shown, and the session went on
 
 
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
 def test_an_existing_file_is_replaced_only_when_confirmed(tmp_path: Path) -> None:
     kept, other, replaced = tmp_path / "kept.toml", tmp_path / "other.toml", tmp_path / "r.md"
     kept.write_text("keep me", encoding="utf-8")

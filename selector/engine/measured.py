@@ -51,8 +51,6 @@ TRAINING_OPS: dict[Task | None, tuple[str, ...]] = {
     Task.TRANSFORMER: ("train_transformer",),
     None: ("train_cnn", "train_lstm", "train_transformer"),
 }
-#: Kept for callers that name the kernels per task.
-TASK_OPS = KERNEL_OPS
 GPU_HARDWARE = {Hardware.GPU, Hardware.MULTI_GPU, Hardware.MULTI_NODE}
 #: Hardware no probe measures: figures from this machine do not speak for it.
 UNMEASURED_HARDWARE = {Hardware.TPU, Hardware.APPLE_SILICON}
@@ -93,7 +91,7 @@ class Rate:
 
 def rate(result: OpResult) -> Rate | None:
     """GFLOP/s for a kernel, samples/s for a training step; None when neither is known."""
-    per_s = getattr(result, "samples_per_s", None)  # training steps: examples per second
+    per_s = result.samples_per_s  # training steps: examples per second
     work = result.flops / 1e9 if result.flops else (per_s * result.median_s if per_s else None)
     if not work:
         return None

@@ -108,20 +108,17 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None,
                 fresh = [(i, j, k, _cached(k, warnings)) for i, j, k in jobs]
                 results.update({i: c for i, _, _, c in fresh if c is not None})
                 jobs = [(i, j, k) for i, j, k, c in fresh if c is None]
-            _measure(jobs, request, reporter, results, warnings)
+            _measure(jobs, request, reporter, results, warnings, on_gpu(request, context))
     ordered = [results[i] for i in sorted(results)]
     return ProbeReport(host=host, budget=request.budget, results=ordered, warnings=warnings)
 
 
-def on_gpu(request: ProbeRequest) -> bool:
-    """Whether the probes will measure a GPU: then they prepare one at a time too."""
-    if request.device == "gpu":
-        return True
-    if request.device == "cpu":
-        return False
-    from selector.hardware import gpu_identity
-
-    return bool(gpu_identity())
+def on_gpu(request: ProbeRequest, context: dict[str, object]) -> bool:
+    """Whether the probes will measure a GPU (asked for, or ``auto`` with one present, from
+    ``measurement_context``): then they prepare one at a time too."""
+    if request.device != "auto":
+        return request.device == "gpu"
+    return bool(context.get("gpus"))
 
 
 def _cached(key: str, warnings: list[str]) -> Outcome | None:
@@ -137,11 +134,10 @@ def unstable_ops(outcome: Outcome) -> list[str]:
 
 
 def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: Reporter | None,
-             results: dict[int, Outcome], warnings: list[str]) -> None:
+             results: dict[int, Outcome], warnings: list[str], serial: bool) -> None:
     """Run the jobs; re-measure once every framework with a figure flagged unstable; cache only
     stable results. A figure still unstable is kept (with its interquartile range, which the
     ranking carries as its uncertainty) and reported, never cached."""
-    serial = on_gpu(request)
     outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter,
                         one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]

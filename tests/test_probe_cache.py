@@ -81,6 +81,41 @@ def test_an_unstable_figure_is_measured_again_and_never_cached(
     assert len(list(private_cache.glob("*.json"))) == 1
 
 
+# Needs numba installed: the service measures only frameworks it discovers.
+@pytest.mark.frameworks
+def test_only_the_unstable_ops_are_measured_again_and_the_steadier_figure_kept(
+        private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[str, ...]] = []
+    first = Outcome(framework="numba", version="1", interpreter="/py", status=ProbeStatus.OK,
+                    ops={"gemm": _op(unstable=False), "lstm": _op(unstable=True),
+                         "conv2d": _op(unstable=True)})
+    # The second run: lstm steady now, conv2d even noisier than before.
+    noisier = _op(unstable=True).model_copy(update={"iqr_s": 0.009})
+    again = Outcome(framework="numba", version="1", interpreter="/py", status=ProbeStatus.OK,
+                    ops={"lstm": _op(unstable=False), "conv2d": noisier})
+    answers = iter([[first], [again]])
+
+    def fake_run_jobs(jobs: list[Job], **_: object) -> list[Outcome]:
+        asked.extend(job.ops for job in jobs)
+        return next(answers)
+
+    monkeypatch.setattr(service, "run_jobs", fake_run_jobs)
+    report = service.probe(service.ProbeRequest(frameworks=("numba",)))
+    assert asked == [(), ("lstm", "conv2d")]
+    ops = report.results[0].ops
+    assert ops["gemm"] == first.ops["gemm"]  # stood: not measured again
+    assert ops["lstm"] == again.ops["lstm"]  # steadier the second time
+    assert ops["conv2d"] == first.ops["conv2d"]  # the first was the steadier
+    assert any("conv2d still unstable" in w for w in report.warnings)
+    assert not list(private_cache.glob("*.json"))  # one figure still unstable: not cached
+
+
+def test_a_failed_second_run_keeps_the_first_figures() -> None:
+    first = _outcome(unstable=True)
+    failed = Outcome(framework="numba", status=ProbeStatus.TIMEOUT, reason="timed out")
+    assert service.steadier(first, failed) == first
+
+
 def _hold(cache_home: str, log: str, name: str, hold_s: float) -> None:
     os.environ["XDG_CACHE_HOME"] = cache_home
     waited: list[bool] = []

@@ -640,3 +640,15 @@ def test_probes_import_only_stdlib_and_the_harness() -> None:
         assert not extra, (fw.name, extra)
     for sibling in PROBES.glob("_*.py"):
         assert _imported_modules(sibling) - siblings <= set(sys.stdlib_module_names), sibling
+
+
+def test_the_runner_measures_only_the_ops_a_job_names() -> None:
+    """How an unstable figure is measured again: the same probe, asked for that op alone."""
+    from selector.probing.models import ProbeStatus
+    from selector.probing.runner import Job, run_jobs
+
+    fw = first_available("numba", "torch", "jax")
+    (outcome,) = run_jobs([Job(framework=fw.name, interpreter=fw.python, program=fw.program,
+                               device="cpu", ops=("gemm",))])
+    assert outcome.status is ProbeStatus.OK, outcome.reason
+    assert list(outcome.ops) == ["gemm"]

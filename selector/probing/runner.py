@@ -59,6 +59,8 @@ class Job:
     version: str | None = None
     budget: str = "quick"
     device: str = "auto"
+    #: only these ops (``--ops``); empty: the probe's default set
+    ops: tuple[str, ...] = ()
 
 
 class Reporter(Protocol):
@@ -213,6 +215,8 @@ def _spawn(job: Job, tmp: Path, index: int) -> _Running:
     stderr = open(tmp / f"{index}-{job.framework}.err", "w+b")  # noqa: SIM115
     argv = [job.interpreter, str(job.program), "--budget", job.budget, "--device", job.device,
             "--output", str(output), "--ready-fd", str(ready_w)]
+    if job.ops:
+        argv += ["--ops", ",".join(job.ops)]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=stderr, env=child_env(), pass_fds=(ready_w,),

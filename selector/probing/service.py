@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from selector.errors import DlselectError
 from selector.paths import probes_dir
@@ -133,21 +133,36 @@ def unstable_ops(outcome: Outcome) -> list[str]:
     return [name for name, op in outcome.ops.items() if op.unstable]
 
 
+def steadier(first: Outcome, again: Outcome) -> Outcome:
+    """``first`` with each op that ``again`` measured steadier (a smaller interquartile range
+    relative to its median) replaced by that figure. A failed second run changes nothing."""
+    if again.status is not ProbeStatus.OK:
+        return first
+    ops = dict(first.ops)
+    for name, op in again.ops.items():
+        before = ops.get(name)
+        if before is None or op.iqr_s / op.median_s < before.iqr_s / before.median_s:
+            ops[name] = op
+    changes = [*first.machine_changes, *(c for c in again.machine_changes
+                                          if c not in first.machine_changes)]
+    return first.model_copy(update={"ops": ops, "machine_changes": changes})
+
+
 def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: Reporter | None,
              results: dict[int, Outcome], warnings: list[str], serial: bool) -> None:
-    """Run the jobs; re-measure once every framework with a figure flagged unstable; cache only
-    stable results. A figure still unstable is kept (with its interquartile range, which the
-    ranking carries as its uncertainty) and reported, never cached."""
+    """Run the jobs; measure once more the ops flagged unstable (only those: the other figures
+    stand) and keep, op by op, the steadier figure; cache only stable results. A figure still
+    unstable is kept (with its interquartile range, which the ranking carries as its
+    uncertainty) and reported, never cached."""
     outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter,
                         one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
     if again:
-        retried = run_jobs([jobs[n][1] for n in again], timeouts=request.timeouts,
-                           reporter=reporter, one_at_a_time=serial)
+        retry = [replace(jobs[n][1], ops=tuple(unstable_ops(outcomes[n]))) for n in again]
+        retried = run_jobs(retry, timeouts=request.timeouts, reporter=reporter,
+                           one_at_a_time=serial)
         for n, outcome in zip(again, retried, strict=True):
-            if outcome.status is ProbeStatus.OK and (
-                    len(unstable_ops(outcome)) <= len(unstable_ops(outcomes[n]))):
-                outcomes[n] = outcome
+            outcomes[n] = steadier(outcomes[n], outcome)
     for (index, job, key), outcome in zip(jobs, outcomes, strict=True):
         results[index] = outcome
         if outcome.machine_changes:

@@ -355,3 +355,23 @@ def test_discovery_runs_no_interpreter_of_the_working_folder_unless_asked(
     assert str(python) in candidate_interpreters([])
     discover([])
     assert marker.exists()
+
+
+def test_a_linked_environment_is_discovered_once(tmp_path: Path) -> None:
+    """A folder that links to an environment (a worktree sharing a checkout's .venv) is that
+    environment: probed once, not twice side by side. Two environments on one base
+    interpreter stay two."""
+    from selector.probing.discovery import candidate_interpreters
+
+    real = tmp_path / "env" / "bin"
+    real.mkdir(parents=True)
+    (real / "python").symlink_to(sys.executable)
+    (tmp_path / "linked").symlink_to(tmp_path / "env")
+    other = tmp_path / "other" / "bin"
+    other.mkdir(parents=True)
+    (other / "python").symlink_to(sys.executable)
+    paths = [str(real / "python"), str(tmp_path / "linked" / "bin" / "python"),
+             str(other / "python")]
+    found = candidate_interpreters(paths)
+    assert str(real / "python") in found and str(other / "python") in found
+    assert str(tmp_path / "linked" / "bin" / "python") not in found

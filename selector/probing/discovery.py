@@ -121,8 +121,10 @@ def candidate_interpreters(explicit: list[str], *, here: bool = False) -> list[s
     result: list[str] = []
     for path in [*explicit, sys.executable, *configured_pythons(), *sibling_environments(here)]:
         # A venv's python is a symlink to the base interpreter, so the real file alone does not
-        # identify it; its folder does (bin/python and bin/python3 are the same interpreter).
-        key = os.path.dirname(os.path.abspath(path)) + "\0" + os.path.realpath(path)
+        # identify it; its folder does (bin/python and bin/python3 are the same interpreter),
+        # with the folder's own links resolved (a linked environment is the same environment).
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        key = folder + "\0" + os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             result.append(path)

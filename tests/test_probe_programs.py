@@ -435,6 +435,44 @@ def test_measure_training_fields_without_flops() -> None:
     assert result["check"] == {"max_rel_error": 1e-6, "ok": True}
 
 
+def _scripted_clock(monkeypatch: pytest.MonkeyPatch, seconds: list[float]) -> list[float]:
+    """``time_loop`` answering from a script: the machine's noise, on demand."""
+    script = iter(seconds)
+    monkeypatch.setattr(h, "time_loop", lambda fn, sync, loops: next(script) * loops)
+    return seconds
+
+
+NOISY = [0.010, 0.030, 0.010, 0.030, 0.010]  # interquartile range 2x the median
+STEADY = [0.020, 0.020, 0.021, 0.020, 0.020]
+
+
+def test_an_unstable_op_is_measured_once_more_in_the_probe_and_the_steadier_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # first call, calibration (one loop is enough), 5 noisy samples; calibration, 5 steady
+    _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *STEADY])
+    spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
+                    device="cpu")
+    result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+    assert result["median_s"] == 0.020 and not result["unstable"]
+
+
+def test_a_noisier_second_measurement_leaves_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    noisier = [0.002, 0.040, 0.002, 0.040, 0.010]  # interquartile range 3.8x the median
+    _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *noisier])
+    spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
+                    device="cpu")
+    result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+    assert result["median_s"] == 0.010 and result["unstable"]  # still flagged: the runner retries
+
+
+def test_a_stable_op_is_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A third sample set would exhaust the script: StopIteration fails the test.
+    _scripted_clock(monkeypatch, [0.05, 0.02, *STEADY])
+    spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
+                    device="cpu")
+    assert not h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)["unstable"]
+
+
 @pytest.mark.parametrize(
     ("precision", "error", "ok"),
     [("fp32", 9e-5, True), ("fp32", 2e-4, False), ("tf32", 4e-3, True), ("tf32", 6e-3, False),

@@ -231,8 +231,8 @@
     const crit = M.criteria;
     const s = scaled(M.unit, M.maximise);
     const svg = el("svg:svg", { class: "chart", role: "img", viewBox:
-      `0 0 ${left + cell * crit.length + 10} ${top + cell * result.order.length + 10}`,
-      width: left + cell * crit.length + 10, height: top + cell * result.order.length + 10,
+      `0 0 ${left + cell * crit.length + 110} ${top + cell * result.order.length + 10}`,
+      width: left + cell * crit.length + 110, height: top + cell * result.order.length + 10,
       "aria-label": "Each framework's score on each criterion" });
     crit.forEach((cid, j) => {
       const x = left + j * cell + cell / 2;

@@ -27,8 +27,10 @@ from selector.engine.profile import build_profile
 from selector.engine.ranking import order, skcriteria_scores
 from selector.engine.recommend import Decision, decide
 from selector.errors import DlselectError
+from selector.probing.models import Outcome
 from selector.report.html_format import HtmlFormatter, _script_json, page
 from tests.conftest import REPO
+from tests.test_measured import outcome
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -55,11 +57,17 @@ def embedded(text: str) -> dict[str, Any]:
 
 
 def decision_for(*, kb: str = "current", method: str = "topsis", samples: int = 0,
-                 **answers: Any) -> Decision:
+                 probes: list[Outcome] | None = None, **answers: Any) -> Decision:
     profile = build_profile(languages=answers.get("languages", []), task=answers.get("task"),
                             hardware=answers.get("hardware", []), deployment=[], weights={},
                             method=method, snapshot=kb)
-    return decide(profile.model_copy(update={"samples": samples}))
+    return decide(profile.model_copy(update={"samples": samples}), probes=probes)
+
+
+#: Speed measured on this machine's CPU (made up, as a probe run reports it): blended into the
+#: matrix, with noise, so the matrix holds values no snapshot has.
+CPU_PROBES = [outcome("torch", gemm=120.0, iqr_share=0.05), outcome("tensorflow", gemm=80.0),
+              outcome("jax", gemm=150.0, iqr_share=0.2)]
 
 
 @pytest.fixture
@@ -202,11 +210,20 @@ def weight_vectors(n_criteria: int, raw: list[float]) -> list[list[float]]:
     ("current", "wsm", {"languages": ["python"], "task": "cnn"}),
     ("2017", "topsis", {"languages": ["python"], "task": "cnn"}),
     ("2017", "wsm", {}),
+    # Speed capped at the fit on TPUs (docs/weights.md).
+    ("current", "topsis", {"languages": ["python"], "task": "transformer", "hardware": ["tpu"]}),
+    # Speed blended with live measurements.
+    ("current", "topsis", {"task": "cnn", "hardware": ["cpu"], "probes": CPU_PROBES}),
 ])
 def test_page_scores_equal_the_engine(browser: WebDriver, tmp_path: Path, kb: str, method: str,
                                       answers: dict[str, Any]) -> None:
     decision = decision_for(kb=kb, method=method, **answers)
     matrix = decision.matrix
+    evidence = [ev for r in decision.recommendation.ranking for ev in r.evidence.values()]
+    if "tpu" in answers.get("hardware", []):
+        assert any(ev.capped_from is not None for ev in evidence)
+    if "probes" in answers:
+        assert any(m.blended for m in decision.recommendation.measured)
     open_page(browser, decision, tmp_path)
     # The initial state is the engine's ranking.
     shown = browser.execute_script(

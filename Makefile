@@ -9,7 +9,7 @@ CONSTRAINTS := -c constraints.txt
 # Tests that run a probed framework, or build a wheel, or drive a terminal (seconds each).
 FAST := -m "not slow and not frameworks"
 
-.PHONY: run test test-fast test-engine setup mxnet lint bench gpu-check clean
+.PHONY: run test test-fast test-engine setup mxnet browser lint bench gpu-check clean
 
 # Recommending needs only dlselect and its dependencies, not the frameworks.
 run: $(VENV)/.engine
@@ -35,7 +35,7 @@ test-engine:
 	$(ENGINE_VENV)/bin/pip install $(PIP_FLAGS) -e . -r requirements-test.txt $(CONSTRAINTS)
 	$(ENGINE_VENV)/bin/python -m pytest $(FAST)
 
-setup: $(VENV)/.stamp mxnet
+setup: $(VENV)/.stamp mxnet browser
 
 $(VENV)/.stamp: pyproject.toml requirements-dev.txt requirements-test.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,19 @@ mxnet:
 		mkdir -p $(MXNET_VENV) && \
 		echo "MXNet unavailable: it needs Python <= 3.11 (numpy 1.23.5); $$(cat $(MXNET_VENV).why)" \
 			> $(MXNET_VENV)/UNAVAILABLE && rm -f $(MXNET_VENV).why && cat $(MXNET_VENV)/UNAVAILABLE; \
+	fi
+
+# The HTML report's browser tests drive Debian's Chromium through its chromedriver (Selenium,
+# pinned in requirements-dev.txt). As root (CI) they are installed here; otherwise the tests
+# skip and name the command to run.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver; \
+	else \
+		echo "Chromium missing: the browser tests will skip (as root: apt-get install -y" \
+			"--no-install-recommends chromium chromium-driver)"; \
 	fi
 
 bench: setup

@@ -25,6 +25,9 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path: Path) -> None:
     assert "selector/_data/knowledge/2017.toml" in names
     assert "selector/_data/knowledge/current.toml" in names
     assert any(n.startswith("selector/_data/probes/") for n in names)
+    # The HTML report's template, style and program are package data.
+    for asset in ("report.html", "report.css", "report.js"):
+        assert f"selector/report/html/{asset}" in names
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
@@ -41,3 +44,8 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path: Path) -> None:
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ranking"][0]["framework"] == "tensorflow"
+    html = subprocess.run([sys.executable, "-m", "selector", "recommend", "--kb", "2017",
+                           "--samples", "0", "--format", "html"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert html.returncode == 0, html.stderr
+    assert 'id="dlselect-data"' in html.stdout and "window.dlselect" in html.stdout

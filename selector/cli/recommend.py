@@ -23,6 +23,7 @@ from selector.errors import DlselectError
 
 if TYPE_CHECKING:
     from selector.answers import Answers
+    from selector.engine.recommend import Decision
     from selector.models import Recommendation
     from selector.probing.models import Outcome
     from selector.vocab import OutputFormat
@@ -129,7 +130,8 @@ def recommend_command(
         help="Replay answers saved by the wizard (TOML); flags override it.",
     ),
     fmt: str = typer.Option(
-        "table", "--format", "-f", metavar="FORMAT", help="Output: table, json or markdown."
+        "table", "--format", "-f", metavar="FORMAT",
+        help="Output: table, json, markdown or html (an interactive page)."
     ),
     chart: Path | None = typer.Option(
         None,
@@ -190,8 +192,9 @@ def recommend_command(
     chart_file = target(chart) if chart is not None else None
     if to_file is not None and chart_file is not None:
         distinct(chart_file, to_file, names=("--chart", "--output"))
-    rec = recommend_from_answers(merged, probe_results, stale_years=stale_years,
-                                 discover_here=discover_here)
+    decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
+                                   discover_here=discover_here)
+    rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
     if chart is not None and chart_file is not None:
@@ -203,7 +206,7 @@ def recommend_command(
         link = os.path.relpath(chart.resolve(), report_dir.resolve())
     from selector.report.registry import formatter_for
 
-    formatter = formatter_for(out_format, chart=link)
+    formatter = formatter_for(out_format, chart=link, decision=decision)
     report = formatter.render(rec)
     if to_file is not None:
         # Both files or neither (selector.cli.common.write_files).
@@ -223,8 +226,20 @@ def recommend_from_answers(
 ) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
     (so a saved session replays to the same result)."""
+    return decide_from_answers(answers, probe_results, stale_years=stale_years,
+                               discover_here=discover_here).recommendation
+
+
+def decide_from_answers(
+    answers: Answers,
+    probe_results: list[Path] | None = None,
+    *,
+    stale_years: int = 2,
+    discover_here: bool = False,
+) -> Decision:
+    """``recommend_from_answers``, with the decision matrix behind it (for the HTML page)."""
     from selector.engine.profile import build_profile
-    from selector.engine.recommend import recommend
+    from selector.engine.recommend import decide
     from selector.vocab import DEFAULT_SNAPSHOT
 
     profile = build_profile(
@@ -260,10 +275,10 @@ def recommend_from_answers(
         outcomes = (outcomes or []) + run_live_probes(
             answers.pythons or [], answers.budget or "quick", device, here=discover_here
         )
-    rec = recommend(profile, probes=outcomes, stale_years=stale_years)
-    for warning in rec.warnings:
+    decision = decide(profile, probes=outcomes, stale_years=stale_years)
+    for warning in decision.recommendation.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
-    return rec
+    return decision
 
 
 def output_format(fmt: str) -> OutputFormat:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -12,7 +13,7 @@ from selector.engine.matrix import DecisionMatrix, build_matrix
 from selector.engine.profile import check_against
 from selector.engine.ranking import Ranking, rank
 from selector.engine.verdict import verdict
-from selector.engine.weights import derive_weights
+from selector.engine.weights import derive_weights, raw_weights
 from selector.errors import RankingError
 from selector.models import (
     Agreement,
@@ -43,6 +44,19 @@ DIGITS = 6
 STALE_YEARS = 2
 
 
+@dataclass(frozen=True, eq=False)
+class Decision:
+    """A recommendation with what it was computed from: the decision matrix the engine ranked
+    (scores after capping and probe blending, weights normalised), the weights before they were
+    normalised (criterion -> relative weight, what ``--weight`` sets), and the snapshot used.
+    The interactive report re-ranks from these."""
+
+    recommendation: Recommendation
+    matrix: DecisionMatrix
+    raw_weights: dict[str, float]
+    snapshot: Snapshot
+
+
 def recommend(profile: Profile, snapshot: Snapshot | None = None,
               probes: Sequence[Outcome] | None = None, *, stale_years: int = STALE_YEARS,
               today: date | None = None) -> Recommendation:
@@ -54,6 +68,13 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
     ``today`` (default: ``selector.clock.today()``) is the date the snapshot's age and the
     decisive scores' evidence older than ``stale_years`` are counted to.
     """
+    return decide(profile, snapshot, probes, stale_years=stale_years, today=today).recommendation
+
+
+def decide(profile: Profile, snapshot: Snapshot | None = None,
+           probes: Sequence[Outcome] | None = None, *, stale_years: int = STALE_YEARS,
+           today: date | None = None) -> Decision:
+    """``recommend``, with the decision matrix and weights it ranked (``Decision``)."""
     if stale_years < 0:
         raise RankingError(f"the stale-evidence threshold must be 0 years or more, "
                            f"got {stale_years}")
@@ -63,6 +84,7 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         snapshot = load_snapshot(profile.snapshot)
     check_against(profile, snapshot)
     weights = derive_weights(snapshot, profile)
+    raw = raw_weights(snapshot, profile)
     measured: list[Measurement] = []
     warnings: list[str] = []
     probe_excluded: list[Exclusion] = []
@@ -130,7 +152,8 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         margin=lead(matrix, result, profile.method),
         unserved=gaps,
     )
-    return with_age(rec, snapshot, today, stale_years)
+    return Decision(recommendation=with_age(rec, snapshot, today, stale_years), matrix=matrix,
+                    raw_weights=raw, snapshot=snapshot)
 
 
 def with_age(rec: Recommendation, snapshot: Snapshot, today: date | None,

@@ -154,6 +154,21 @@ def write_files(items: list[tuple[Target, bytes]]) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
+def create_file(path: Path, data: bytes) -> None:
+    """Write a new file whole, never replacing one: a temporary file is hard-linked to the
+    name, which fails if the name exists (even when another process took it a moment ago)."""
+    dest = Target(path, Path(os.path.realpath(path)), stream=False)
+    tmp = _stage(dest, data)
+    try:
+        os.link(tmp, dest.path)
+    except FileExistsError:
+        raise OutputError(f"cannot write {path}: it exists (it is never replaced)") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def _stage(dest: Target, data: bytes) -> str:
     directory = dest.path.parent
     try:

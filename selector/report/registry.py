@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from selector.report.interface import Formatter
 from selector.vocab import OutputFormat
 
+if TYPE_CHECKING:
+    from selector.report.markdown_format import Superseded
 
-def formatter_for(fmt: OutputFormat, *, chart: str | None = None) -> Formatter:
+
+def formatter_for(fmt: OutputFormat, *, chart: str | None = None, detail: bool = False,
+                  supersedes: Superseded | None = None) -> Formatter:
+    """``detail`` and ``supersedes`` shape the Markdown record (the long record with every
+    score and source; the earlier record this one supersedes); other formats ignore them."""
     if fmt is OutputFormat.JSON:
         from selector.report.json_format import JsonFormatter
 
@@ -18,5 +26,5 @@ def formatter_for(fmt: OutputFormat, *, chart: str | None = None) -> Formatter:
     if fmt is OutputFormat.MARKDOWN:
         from selector.report.markdown_format import MarkdownFormatter
 
-        return MarkdownFormatter(chart=chart)
+        return MarkdownFormatter(chart=chart, detail=detail, supersedes=supersedes)
     raise AssertionError(f"unhandled output format {fmt!r}")  # pragma: no cover

@@ -110,6 +110,7 @@ class _Record:
         self.frameworks.update({r.framework: r.name for r in rec.ranking})
         #: Cited in the short record: listed under More Information.
         self.cited: list[str] = []
+        self.has_bad = False
 
     # --- names -------------------------------------------------------------------------------
 
@@ -277,6 +278,7 @@ class _Record:
             lines += [f"How sure this is: {sure}", ""]
         lines += ["### Consequences", ""]
         good, neutral, bad = self.consequences()
+        self.has_bad = bool(bad)
         lines += [f"* Good, because {t}" for t in good]
         lines += [f"* Neutral, because {t}" for t in neutral]
         lines += [f"* Bad, because {t}" for t in bad]
@@ -448,11 +450,12 @@ class _Record:
 
     def confirmation(self) -> str:
         rec = self.rec
-        text = ("A first project on the chosen framework confirms the Bad consequences above "
-                "are as small as the data says. Revisit the decision when the team's languages, "
-                "hardware, deployment targets or priorities change, or when the evidence "
-                f"(as of {rec.snapshot.as_of.isoformat()}) is refreshed")
-        return text + "."
+        first = ("A first project on the chosen framework confirms that the Bad consequences "
+                 "above are as small as the data says." if self.has_bad else
+                 "A first project on the chosen framework confirms the choice in practice.")
+        return (f"{first} Revisit the decision when the team's languages, hardware, deployment "
+                "targets or priorities change, or when the evidence (as of "
+                f"{rec.snapshot.as_of.isoformat()}) is refreshed.")
 
     # --- pros and cons -----------------------------------------------------------------------
 
@@ -485,14 +488,43 @@ class _Record:
                 lines += [f"* Good, because {self.claim(c, ev)}" for c, ev in good]
                 lines += [f"* Neutral, because {self.claim(c, ev)}" for c, ev in neutral]
                 lines += [f"* Bad, because {self.claim(c, ev)}" for c, ev in bad]
-            else:
+            elif entry.rank == 1:
                 if good:
                     lines.append(f"* Good, because it scores high on {self.briefly(good)}")
                 if bad:
                     lines.append(f"* Bad, because it scores low on {self.briefly(bad)}")
                 if not good and not bad:
                     lines.append("* Neutral, because no criterion scores high or low")
+            else:
+                lines += self.against(entry, self.rec.ranking[0])
             lines.append("")
+        return lines
+
+    def against(self, entry: Ranked, winner: Ranked) -> list[str]:
+        """An alternative in two lines: where it is ahead of the chosen option and where it
+        trails, the criteria that weigh most first."""
+        weights = self.rec.weights
+        ahead: list[tuple[float, str]] = []
+        behind: list[tuple[float, str]] = []
+        for cid, ev in entry.evidence.items():
+            other = winner.evidence.get(cid)
+            if other is None or weights.get(cid, 0) <= 0 or ev.value == other.value:
+                continue
+            text = f"{self.crit(cid)} ({_num(ev.value)} against {_num(other.value)})"
+            gap = weights[cid] * (ev.value - other.value)
+            (ahead if gap > 0 else behind).append((abs(gap), text))
+        lines = []
+        for word, items in (("is ahead of", ahead), ("trails", behind)):
+            if not items:
+                continue
+            listed = [t for _, t in sorted(items, key=lambda x: -x[0])]
+            shown = listed[:SHORT_CLAIMS]
+            more = len(listed) - len(shown)
+            lines.append(f"* {'Good' if word == 'is ahead of' else 'Bad'}, because it {word} "
+                         f"{winner.name} on " + (_and(shown) if more <= 0 else
+                                                 ", ".join(shown) + f" and {more} more"))
+        if not ahead:
+            lines.insert(0, f"* Neutral, because it is ahead of {winner.name} on no criterion")
         return lines
 
     def briefly(self, items: list[Claim]) -> str:

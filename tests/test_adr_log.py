@@ -103,9 +103,26 @@ def test_adr_dir_writes_numbered_records_and_never_replaces_one(tmp_path: Path) 
     assert first.read_text(encoding="utf-8").startswith("---\nstatus: proposed\n")
     (log / "0007-use-kafka.md").write_text("# Use Kafka\n", encoding="utf-8")
     before = first.read_bytes()
-    code, _, err = recommend("--kb", "2017", "-l", "python", "--adr-dir", str(log))
+    chart = tmp_path / "img" / "chart.svg"
+    chart.parent.mkdir()
+    code, _, err = recommend("--kb", "2017", "-l", "python", "--adr-dir", str(log),
+                             "--chart", str(chart))
     assert code == 0, err
-    assert (log / f"0008-{NAME}.md").exists() and first.read_bytes() == before
+    eighth = (log / f"0008-{NAME}.md").read_text(encoding="utf-8")
+    assert first.read_bytes() == before
+    assert "![Scores and rank acceptability](../../img/chart.svg)" in eighth  # from the log
+    assert chart.read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_a_new_record_never_replaces_a_file_of_that_name(tmp_path: Path) -> None:
+    from selector.cli.common import OutputError, create_file
+
+    path = tmp_path / f"0001-{NAME}.md"
+    create_file(path, b"first")
+    with pytest.raises(OutputError, match="it exists"):
+        create_file(path, b"second")
+    assert path.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
 
 
 def test_supersedes_marks_the_earlier_record_and_links_it(tmp_path: Path) -> None:

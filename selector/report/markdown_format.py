@@ -257,12 +257,12 @@ class _Record:
         if len(rec.ranking) > 1:
             runner = rec.ranking[1]
             because += f", against {runner.score:.3f} for {runner.name}, the runner-up)"
-            ahead = [n for names, _ in winning_margin(rec) for n in names]
-            behind = [n for names, _ in losing_margin(rec) for n in names]
+            ahead = self.margin_text(winning_margin(rec))
+            behind = self.margin_text(losing_margin(rec))
             if ahead:
-                because += f", mostly on {self.crits(ahead)}"
+                because += f", mostly on {ahead}"
             if behind:
-                because += f", while {runner.name} is ahead on {self.crits(behind)}"
+                because += f", while {runner.name} is ahead on {behind}"
         else:
             because += ")"
         lines = ["## Decision Outcome", "", f'Chosen option: "{winner.name}", because '
@@ -284,6 +284,13 @@ class _Record:
         lines += [f"* Bad, because {t}" for t in bad]
         lines += ["", "### Confirmation", "", self.confirmation(), ""]
         return lines
+
+    def margin_text(self, groups: list[tuple[list[str], float]]) -> str:
+        """Criteria of the lead by name; in the long record with their part of the lead."""
+        if not self.detail:
+            return self.crits([n for names, _ in groups for n in names])
+        return _and([f"{self.crits(names)} (+{value:.3f}{' each' if len(names) > 1 else ''})"
+                     for names, value in groups])
 
     def how_sure(self) -> str:
         rb = self.rec.robustness

@@ -129,6 +129,13 @@ def test_markdown_has_an_age_section() -> None:
                          today="2029-06-01")
     assert code == 0, err
     assert "(as of 2026-11-30, 2.5 years old on 2029-06-01)" in out
+    # the short record states the age as a consequence; the long one has the section
+    assert ("* Bad, because the knowledge is 2.5 years old: facts may have changed since; "
+            "refresh them before accepting") in out
+    assert "* Bad, because the lead rests partly on evidence older than 2 years: " in out
+    code, out, err = run("recommend", "-l", "python", "--samples", "0", "--format", "markdown",
+                         "--detail", today="2029-06-01")
+    assert code == 0, err
     section = out.split("### Age of the facts", 1)[1].split("###", 1)[0]
     assert "more than six months: facts may have changed since" in section
     assert "Scores that decided the ranking and rest on evidence older than 2 years:" in section

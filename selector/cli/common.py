@@ -10,6 +10,7 @@ together or not at all.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -152,6 +153,43 @@ def write_files(items: list[tuple[Target, bytes]]) -> None:
     finally:
         for _, tmp in staged:
             Path(tmp).unlink(missing_ok=True)
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Write a new file whole, never replacing one: a temporary file is hard-linked to the
+    name, which fails if the name exists (even when another process took it a moment ago)."""
+    dest = Target(path, Path(os.path.realpath(path)), stream=False)
+    tmp = _stage(dest, data)
+    try:
+        os.link(tmp, dest.path)
+    except FileExistsError:
+        raise OutputError(f"cannot write {path}: it exists (it is never replaced)") from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        _create_exclusive(path, dest.path, data)  # a file system without hard links
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+#: A file system that cannot hard-link says so with one of these.
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+
+
+def _create_exclusive(shown: Path, path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                     0o666)
+    except FileExistsError:
+        raise OutputError(f"cannot write {shown}: it exists (it is never replaced)") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
 
 
 def _stage(dest: Target, data: bytes) -> str:

@@ -129,9 +129,10 @@ def recommend_command(
         metavar="FILE",
         help="Replay answers saved by the wizard (TOML); flags override it.",
     ),
-    fmt: str = typer.Option(
-        "table", "--format", "-f", metavar="FORMAT",
-        help="Output: table, json, markdown or html (an interactive page)."
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", metavar="FORMAT",
+        help="Output: table (default), json, markdown (a decision record; the default with "
+        "--adr-dir) or html (an interactive page).",
     ),
     chart: Path | None = typer.Option(
         None,
@@ -146,6 +147,16 @@ def recommend_command(
         metavar="FILE",
         help="Write the result to this file instead of stdout.",
     ),
+    detail: bool = typer.Option(
+        False, "--detail", help="Markdown only: the long record (every score with its "
+        "rationale and source, the decision matrix, the robustness tables, every source)."),
+    adr_dir: Path | None = typer.Option(
+        None, "--adr-dir", metavar="DIR", help="Write the Markdown record into the decision log "
+        "DIR as NNNN-choose-a-deep-learning-framework.md, the next free number (DIR is created "
+        "if missing; no file is replaced)."),
+    supersedes: int | None = typer.Option(
+        None, "--supersedes", metavar="N", help="With --adr-dir: mark record N of the log "
+        "superseded by the new one."),
     stale_years: int = typer.Option(
         2,
         "--stale-years",
@@ -187,7 +198,12 @@ def recommend_command(
                 f"--chart file must end in {' or '.join(FORMATS)}, not {chart.suffix!r}"
             )
     # Where the results go is checked before anything is computed or written.
-    out_format = output_format(fmt)
+    out_format = output_format(fmt or ("markdown" if adr_dir is not None else "table"))
+    from selector.cli import adr
+
+    adr.check_options(out_format, output=output, adr_dir=adr_dir, supersedes=supersedes,
+                      detail=detail)
+    log = adr.plan(adr_dir, supersedes) if adr_dir is not None else None
     to_file = None if is_stdout(output) else target(output) if output is not None else None
     chart_file = target(chart) if chart is not None else None
     if to_file is not None and chart_file is not None:
@@ -202,13 +218,22 @@ def recommend_command(
 
         files.append((chart_file, chart_bytes(rec, chart.suffix)))
         # The Markdown report links the chart relative to where the report is written.
-        report_dir = to_file.shown.parent if to_file is not None else Path.cwd()
+        report_dir = (log.folder if log is not None else
+                      to_file.shown.parent if to_file is not None else Path.cwd())
         link = os.path.relpath(chart.resolve(), report_dir.resolve())
     from selector.report.registry import formatter_for
 
-    formatter = formatter_for(out_format, chart=link, decision=decision)
+    formatter = formatter_for(out_format, chart=link, detail=detail,
+                              supersedes=log.supersedes if log is not None else None,
+                              decision=decision)
     report = formatter.render(rec)
-    if to_file is not None:
+    if log is not None:
+        written = adr.write(log, render_text(report, plain=True), files)
+        typer.echo(f"dlselect: wrote {written[0]}", err=True)
+        if len(written) > 1:
+            typer.echo(f"dlselect: marked {written[1]} superseded by {log.record.label}",
+                       err=True)
+    elif to_file is not None:
         # Both files or neither (selector.cli.common.write_files).
         files.append((to_file, render_text(report, plain=formatter.plain).encode("utf-8")))
         write_files(files)

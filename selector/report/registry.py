@@ -9,12 +9,16 @@ from selector.vocab import OutputFormat
 
 if TYPE_CHECKING:
     from selector.engine.recommend import Decision
+    from selector.report.markdown_format import Superseded
 
 
-def formatter_for(fmt: OutputFormat, *, chart: str | None = None,
+def formatter_for(fmt: OutputFormat, *, chart: str | None = None, detail: bool = False,
+                  supersedes: Superseded | None = None,
                   decision: Decision | None = None) -> Formatter:
-    """``decision``: the matrix and weights behind the recommendation, which the HTML page
-    re-ranks from (the other formats need the recommendation only)."""
+    """``detail`` and ``supersedes`` shape the Markdown record (the long record with every
+    score and source; the earlier record this one supersedes); ``decision``: the matrix and
+    weights behind the recommendation, which the HTML page re-ranks from. Other formats ignore
+    them."""
     if fmt is OutputFormat.JSON:
         from selector.report.json_format import JsonFormatter
 
@@ -26,7 +30,7 @@ def formatter_for(fmt: OutputFormat, *, chart: str | None = None,
     if fmt is OutputFormat.MARKDOWN:
         from selector.report.markdown_format import MarkdownFormatter
 
-        return MarkdownFormatter(chart=chart)
+        return MarkdownFormatter(chart=chart, detail=detail, supersedes=supersedes)
     if fmt is OutputFormat.HTML:
         from selector.report.html_format import HtmlFormatter
 

@@ -122,11 +122,13 @@ def recommend_command(
     discover_here: bool = typer.Option(
         False, "--discover-here", help="With --probe: also search the working folder's .venv* "
         "environments (their interpreters are run; off unless you trust the folder)."),
-    answers_file: Path | None = typer.Option(
-        None,
+    answers_file: list[Path] = typer.Option(
+        [],
         "--answers",
         metavar="FILE",
-        help="Replay answers saved by the wizard (TOML); flags override it.",
+        help="Replay answers saved by the wizard (TOML); flags override it. Repeatable: one "
+        "file per stakeholder ranks once with their combined priorities and shows where they "
+        "disagree.",
     ),
     fmt: str = typer.Option(
         "table", "--format", "-f", metavar="FORMAT", help="Output: table, json or markdown."
@@ -156,7 +158,8 @@ def recommend_command(
     from selector.answers import Answers, load_answers
     from selector.engine.profile import parse_weight
 
-    base = load_answers(answers_file) if answers_file else Answers()
+    loaded = [load_answers(f) for f in answers_file]
+    base = loaded[0] if len(loaded) == 1 else Answers()
     flags = {
         "snapshot": kb,
         "languages": language or None,
@@ -177,6 +180,11 @@ def recommend_command(
         merged = merged.model_copy(
             update={"weights": {**(base.weights or {}), **dict(parse_weight(w) for w in weight)}}
         )
+    people = None
+    if len(loaded) > 1:
+        from selector.cli.stakeholders import combine
+
+        merged, people = combine(answers_file, loaded, flags, weight)
     if chart is not None:
         from selector.report.chart import FORMATS
 
@@ -191,7 +199,7 @@ def recommend_command(
     if to_file is not None and chart_file is not None:
         distinct(chart_file, to_file, names=("--chart", "--output"))
     rec = recommend_from_answers(merged, probe_results, stale_years=stale_years,
-                                 discover_here=discover_here)
+                                 discover_here=discover_here, people=people)
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
     if chart is not None and chart_file is not None:
@@ -220,9 +228,11 @@ def recommend_from_answers(
     *,
     stale_years: int = 2,
     discover_here: bool = False,
+    people: list[tuple[str, dict[str, float]]] | None = None,
 ) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
-    (so a saved session replays to the same result)."""
+    (so a saved session replays to the same result). ``people``: several stakeholders'
+    (name, weights), ranked together with ``answers`` as what they share."""
     from selector.engine.profile import build_profile
     from selector.engine.recommend import recommend
     from selector.vocab import DEFAULT_SNAPSHOT
@@ -260,7 +270,12 @@ def recommend_from_answers(
         outcomes = (outcomes or []) + run_live_probes(
             answers.pythons or [], answers.budget or "quick", device, here=discover_here
         )
-    rec = recommend(profile, probes=outcomes, stale_years=stale_years)
+    if people:
+        from selector.engine.group import recommend_group
+
+        rec = recommend_group(profile, people, probes=outcomes, stale_years=stale_years)
+    else:
+        rec = recommend(profile, probes=outcomes, stale_years=stale_years)
     for warning in rec.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return rec

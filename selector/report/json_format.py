@@ -9,4 +9,7 @@ class JsonFormatter:
     plain = True
 
     def render(self, rec: Recommendation) -> str:
-        return rec.model_dump_json(indent=2) + "\n"
+        # `stakeholders` appears only for several people's answers, so that one person's
+        # output stays byte for byte what it was before the field existed.
+        exclude = {"stakeholders"} if rec.stakeholders is None else None
+        return rec.model_dump_json(indent=2, exclude=exclude) + "\n"

@@ -12,6 +12,7 @@ from selector.clock import age_text, years_before, years_text
 from selector.engine.explain import losing_margin, names_text, winning_margin
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Evidence, Ranked, Recommendation
+from selector.report.stakeholders import stakeholders_markdown
 
 if TYPE_CHECKING:
     from datetime import date
@@ -41,6 +42,7 @@ class MarkdownFormatter:
                   f"# {_title(rec)}", ""]
         lines += self._context(rec)
         lines += self._drivers(rec)
+        lines += stakeholders_markdown(rec)
         lines += ["## Considered Options", ""]
         lines += [f"* {r.name}" for r in rec.ranking]
         lines += [f"* {e.name} (excluded: {e.reason.split(':')[0].split(' (')[0]}; "

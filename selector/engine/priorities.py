@@ -222,12 +222,15 @@ def apply_answer(answer: RankAnswer | Adjust, weights: Mapping[str, float]) -> d
 
     A ranking sets every weight: the named criteria take the first places of a rank-order
     centroid, and the criteria left out that still count (weight > 0) share the places below
-    them equally (the mean of those places' centroid weights); criteria at 0 stay at 0.
+    them equally (the mean of those places' centroid weights); criteria at 0 stay at 0. The
+    centroid weights are multiplied by the number of places, so that they average 1 like the
+    snapshot's default weights and a later ``speed=3`` means what it means before a ranking.
     An adjustment multiplies by a step or sets a raw weight, on the scale of ``weights``.
     """
     if isinstance(answer, RankAnswer):
         rest = [c for c, w in weights.items() if c not in answer.order and w > 0]
-        roc = rank_order_centroid(len(answer.order) + len(rest))
+        places = len(answer.order) + len(rest)
+        roc = [w * places for w in rank_order_centroid(places)]
         result = dict.fromkeys(weights, 0.0)
         result.update(zip(answer.order, roc, strict=False))
         tail = roc[len(answer.order):]

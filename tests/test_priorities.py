@@ -31,7 +31,7 @@ def current() -> Snapshot:
     return load_snapshot("current")
 
 
-# Barron and Barrett (1996), Table 1: rank-order centroid weights for n = 2..5 (4 digits).
+# Rank-order centroid weights for n = 2..5 as Barron and Barrett (1996) publish them (4 digits).
 PUBLISHED = {
     2: [0.7500, 0.2500],
     3: [0.6111, 0.2778, 0.1111],

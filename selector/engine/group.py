@@ -8,11 +8,11 @@ The rule (docs/weights.md, "Several stakeholders"):
 2. each person's weights are derived as for one person (``derive_weights``) from the shared
    answers and that person's own ``[weights]``, so each adds up to 1;
 3. the group's weight of a criterion is the geometric mean of the people's weights,
-   renormalised to add up to 1 (``geometric_aggregate``). The geometric mean is the one way of
-   combining individual judgements on a ratio scale that keeps the reciprocal and unanimity
-   properties (Aczel and Saaty 1983) and the one Forman and Peniwati (1998) recommend when the
-   people's judgements are pooled into one group judgement; a criterion one person gives no
-   weight at all gets none;
+   renormalised to add up to 1 (``geometric_aggregate``): the group's ratio of two criteria is
+   then the geometric mean of the people's ratios, the synthesis of ratio judgements that keeps
+   unanimity, homogeneity and reciprocity (Aczel and Saaty 1983), and what aggregating the
+   judgements of a group acting as one unit gives (Forman and Peniwati 1998). A criterion one
+   person gives no weight at all gets none;
 4. the frameworks are ranked once with the group's weights; each person's own winner (the
    ranking under their weights alone), the group winner's rank under each person's weights, and
    each criterion's spread of weight share across the people describe the disagreement.

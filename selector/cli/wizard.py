@@ -337,6 +337,11 @@ def _show_priorities(console: Console, snap: Snapshot, weights: dict[str, float]
     from selector.engine.priorities import percentages, plain_names
 
     criteria = plain_names(snap)
+    if not any(weights.get(c.id, 0.0) for c in criteria):
+        # Only saved answers can get here (an answer that would switch every criterion off is
+        # refused); the recommendation then says what is wrong.
+        console.print("[yellow]Every priority is 0 now.[/yellow]")
+        return
     shares = percentages([weights[c.id] for c in criteria])
     table = Table(title=f"Priorities{f' of {who}' if who else ''} now (they add up to 100%)",
                   title_justify="left", box=None, pad_edge=False)

@@ -1,6 +1,7 @@
 """Answers files: a team's answers saved as TOML, replayed with ``recommend --answers FILE``.
 
     schema_version = 1
+    person = "Ana"
     snapshot = "current"
     languages = ["python"]
     task = "cnn"
@@ -36,6 +37,8 @@ class Answers(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     schema_version: Literal[1] = ANSWERS_SCHEMA_VERSION
+    #: whose priorities these are, when several people's answers are combined
+    person: str | None = None
     snapshot: str | None = None
     languages: list[str] | None = None
     task: str | None = None

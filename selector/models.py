@@ -480,6 +480,46 @@ class Age(Frozen):
     stale_decisive: list[StaleScore] = []
 
 
+class PersonView(Frozen):
+    """One stakeholder's priorities and the ranking they alone would give (docs/weights.md)."""
+
+    name: str
+    #: criterion -> this person's weight, normalised to add up to 1
+    weights: dict[str, float]
+    #: the winner under this person's weights alone
+    winner: str
+    #: the group's winner's rank under this person's weights (1: it holds for them)
+    group_winner_rank: int
+    group_winner_holds: bool
+
+
+class CriterionSpread(Frozen):
+    """How far the people's weights for one criterion lie apart."""
+
+    criterion: str
+    low: float
+    high: float
+    #: high - low, in weight share
+    spread: float
+    #: high / low; None when someone gives it no weight
+    ratio: float | None
+    #: who gives it the lowest and the highest weight
+    lowest: str
+    highest: str
+
+
+class Stakeholders(Frozen):
+    """Several people's priorities, combined into the group's weights (docs/weights.md)."""
+
+    #: how the group's weights were made from each person's normalised weights
+    aggregation: Literal["geometric-mean"] = "geometric-mean"
+    people: list[PersonView]
+    #: every criterion, the widest spread of weight share first
+    disagreement: list[CriterionSpread]
+    #: the group's winner is every person's own winner too
+    holds_for_everyone: bool
+
+
 class Recommendation(Frozen):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
@@ -506,3 +546,5 @@ class Recommendation(Frozen):
     unserved: list[Unserved] = []
     #: How old the snapshot and the decisive evidence are; absent in output of older versions.
     age: Age | None = None
+    #: Several people's priorities and where they disagree; absent for one person's answers.
+    stakeholders: Stakeholders | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli.app import app
+from selector.engine.priorities import Help
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -22,19 +24,23 @@ def session(lines: list[str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# snapshot, languages, task, hardware, deployment, priorities, retired?, probe?, save?,
-# report format
-ANSWERED = ["current", "python, cpp", "transformer", "gpu, multi-gpu", "server",
-            "speed++ keras0", "y", "n", "n", "n"]
+# languages, task, hardware, deployment, priorities (a change, then blank: keep), retired?,
+# probe?, save?, report format
+ANSWERED = ["python, cpp", "transformer", "gpu, multi-gpu", "server",
+            "speed++ keras0", "", "y", "n", "n", "n"]
 
 
 def test_every_question_answered() -> None:
     code, out, err = session(ANSWERED)
     assert code == 0, err
     # Questions go to stderr, the verdict to stdout.
-    assert "Knowledge snapshot" in err and "Languages your team uses" in err
+    # The snapshot is no question: the default, named, with the advanced flag to change it.
+    flat = " ".join(err.split())  # rich wraps long lines
+    assert "Knowledge: snapshot current, as of" in flat and "--kb SNAPSHOT" in flat
+    assert "Knowledge snapshot" not in err and "Languages your team uses" in err
     assert "Main task" in err and "Hardware you will train on" in err
-    assert "Where models must run" in err and "Adjust priorities" in err
+    assert "Where models must run" in err and "What matters most?" in err
+    assert "Another change" in err  # the priorities are shown back after a change
     assert "Rank retired frameworks too" in err
     assert "Rank" in out and "Why:" in out
     # Retired frameworks were allowed, so none is excluded for being retired.
@@ -53,11 +59,10 @@ def test_all_defaults_runs_the_probes(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_a_bad_answer_is_explained_and_asked_again() -> None:
-    lines = ["2018", "2017", "klingon", "python", "gan", "cnn", "fpga", "gpu",
-             "speed+++", "speed+", "n", "n", "n"]
-    code, out, err = session(lines)
+    lines = ["klingon", "python", "gan", "cnn", "fpga", "gpu",
+             "speed+++", "speed+", "", "n", "n", "n"]
+    code, out, err = session(lines, "--kb", "2017")
     assert code == 0, err
-    assert "unknown snapshot '2018'; choose one of: 2017, current; please try again" in err
     assert "unknown language 'klingon'" in err and "please try again" in err
     assert "unknown task 'gan'; choose one of: cnn, rnn, none" in err
     assert "unknown hardware 'fpga'; choose from: cpu, gpu, multi-gpu" in err
@@ -65,16 +70,24 @@ def test_a_bad_answer_is_explained_and_asked_again() -> None:
     assert "TensorFlow" in out  # the 2017 verdict for a Python CNN team
 
 
+def test_an_unknown_snapshot_is_refused_before_the_first_question() -> None:
+    code, out, err = session(["python"], "--kb", "2018")
+    assert code == 2 and out == ""
+    assert err.startswith("dlselect: error: unknown knowledge snapshot '2018'; built in: "
+                          "2017, current\nTip: ")
+
+
 def test_2017_asks_only_what_it_can_use() -> None:
-    code, _, err = session(["2017", "", "", "", "", "n", "n", "n"])
+    code, _, err = session(["", "", "", "", "n", "n", "n"], "--kb", "2017")
     assert code == 0
+    assert "Knowledge: snapshot 2017, as of 2017-" in " ".join(err.split())
     assert "Where models must run" not in err  # 2017 knows no deployment targets
     assert "Rank retired frameworks" not in err  # and no retired frameworks
     assert "transformer" not in err.split("Main task")[1].splitlines()[0]
 
 
 def test_end_of_input_leaves_cleanly() -> None:
-    code, out, err = session(["current", "python"])
+    code, out, err = session(["python", "cnn"])
     assert code == 2
     assert "dlselect: error: end of input before the last question; nothing was saved" in err
     assert "Traceback" not in out + err
@@ -106,7 +119,7 @@ def test_with_script_stdout_is_only_the_result() -> None:
     code, out, err = session(ANSWERED)
     assert code == 0, err
     assert "Rank" in out and "Why:" in out
-    for prompt in ("Knowledge snapshot", "Languages your team uses", "Save these answers",
+    for prompt in ("Knowledge: snapshot", "Languages your team uses", "Save these answers",
                    "Save the report", "Priorities now", "This machine"):
         assert prompt not in out and prompt in err
 
@@ -198,8 +211,7 @@ def spawn() -> pexpect.spawn:
 def test_a_whole_session_in_a_real_terminal() -> None:
     child = spawn()
     try:
-        child.expect("Knowledge snapshot")
-        child.sendline("")
+        child.expect("Knowledge: snapshot current")
         child.expect("Languages your team uses")
         child.sendline("klingon")
         child.expect("unknown language 'klingon'")
@@ -211,7 +223,7 @@ def test_a_whole_session_in_a_real_terminal() -> None:
         child.sendline("")
         child.expect("Where models must run")
         child.sendline("")
-        child.expect("Adjust priorities")
+        child.expect("What matters most")
         child.sendline("")
         child.expect("Rank retired frameworks")
         child.sendline("")
@@ -234,7 +246,7 @@ def test_a_whole_session_in_a_real_terminal() -> None:
 def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
     child = spawn()
     try:
-        child.expect("Knowledge snapshot")
+        child.expect("Languages your team uses")
         child.sendcontrol("c")
         child.expect(pexpect.EOF)
         assert "cancelled; nothing was saved" in child.before
@@ -242,3 +254,159 @@ def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
     finally:
         child.close()
     assert child.exitstatus == 130  # as for Ctrl-C in every command
+
+
+def _to_priorities(child: pexpect.spawn) -> None:
+    """Answer the questions before the priorities: a Python CNN team on a GPU."""
+    for question, answer in (("Languages your team uses", "python"), ("Main task", "cnn"),
+                             ("Hardware you will train on", "gpu"),
+                             ("Where models must run", "")):
+        child.expect(question)
+        child.sendline(answer)
+    child.expect("What matters most")
+
+
+def _shown_shares(child: pexpect.spawn) -> dict[str, int]:
+    """The priority table the wizard just printed: plain name -> percentage."""
+    from selector.engine.priorities import plain_names
+    from selector.knowledge import load_snapshot
+
+    child.expect("Priorities now")
+    child.expect(r"(Another change|What matters most)")
+    text = child.before
+    shares = {}
+    for c in plain_names(load_snapshot("current")):
+        match = re.search(rf"^{re.escape(c.name)}\s+(\d+)%", text, re.MULTILINE)
+        assert match, (c.name, text)
+        shares[c.id] = int(match.group(1))
+    return shares
+
+
+def _expected(answer: str) -> dict[str, int]:
+    from selector.engine.priorities import (
+        RankAnswer,
+        apply_answer,
+        parse_answer,
+        percentages,
+    )
+    from selector.engine.profile import build_profile
+    from selector.engine.weights import raw_weights
+    from selector.knowledge import load_snapshot
+
+    snap = load_snapshot("current")
+    raw = raw_weights(snap, build_profile(languages=["python"], task="cnn", hardware=["gpu"]))
+    parsed = parse_answer(snap, answer)
+    assert parsed is not None and not isinstance(parsed, Help)
+    assert isinstance(parsed, RankAnswer) == ("," in answer)
+    weights = apply_answer(parsed, raw)
+    return dict(zip(weights, percentages(list(weights.values())), strict=True))
+
+
+def _finish(child: pexpect.spawn) -> str:
+    """Keep the shown priorities and take the defaults to the end; the verdict."""
+    child.sendline("")
+    for _ in range(6):
+        found = child.expect(["Rank retired frameworks", "Measure them now",
+                              "Save these answers"])
+        child.sendline("n")
+        if found == 2:
+            break
+    verdict: str = child.before
+    child.expect("Save the report")
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    return verdict
+
+
+@pytest.mark.slow
+def test_question_mark_explains_the_priorities_in_a_real_terminal() -> None:
+    child = spawn()
+    try:
+        _to_priorities(child)
+        child.sendline("?")
+        child.expect("language fit")
+        child.expect(r"\(languages\): it can be used from the languages your team writes")
+        child.expect("rank-order centroid")
+        child.expect("What matters most")
+        child.sendline("? speed")
+        child.expect(r"speed.*\(speed\): how fast training and inference run")
+        child.expect(r"Backed by 12 scores citing \d+ sources dated")
+        child.expect("benchmark results")
+        child.expect("What matters most")
+        child.sendline("help language fit")
+        child.expect("Computed for your team from \\d+ support entries")
+        child.expect("What matters most")
+        child.sendline("? warp")
+        child.expect("unknown priority 'warp'; say one of: language fit, support")
+        child.expect("What matters most")
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+
+
+@pytest.mark.slow
+def test_a_ranking_answer_in_a_real_terminal() -> None:
+    answer = "speed, language fit, support"
+    child = spawn()
+    try:
+        _to_priorities(child)
+        child.sendline(answer)
+        shown = _shown_shares(child)
+        verdict = _finish(child)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert shown == _expected(answer) and sum(shown.values()) == 100
+    # Rank-order centroid over 14 places: speed > language fit > support > the rest.
+    assert shown["speed"] > shown["languages"] > shown["resources"] > shown["cnn"]
+    assert "Weights: languages 0.16" in " ".join(verdict.split())
+
+
+@pytest.mark.slow
+def test_speed_equals_3_in_a_real_terminal() -> None:
+    child = spawn()
+    try:
+        _to_priorities(child)
+        child.sendline("speed=3")
+        shown = _shown_shares(child)
+        child.sendline("speed-")  # halves it: 1.5
+        halved = _shown_shares(child)
+        _finish(child)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert shown == _expected("speed=3") and sum(shown.values()) == 100
+    assert halved == _expected("speed=1.5") and sum(halved.values()) == 100
+    assert halved["speed"] < shown["speed"]
+
+
+# Its script answers the probe question, asked only where a framework is installed.
+@pytest.mark.frameworks
+def test_several_people_give_priorities_and_replay(tmp_path: Path) -> None:
+    ana, ben, report = tmp_path / "ana.toml", tmp_path / "ben.toml", tmp_path / "r.json"
+    lines = ["python", "", "gpu, tpu", "",  # the shared answers, once
+             "Ana", "speed", "",  # Person 1: a name, a ranking, keep it
+             "Ana", "Ben", "support, ease of use", "",  # a name already taken is asked again
+             "n", "n", "y", str(ana), str(ben), "json", str(report)]
+    code, out, err = session(lines, "--people", "2")
+    assert code == 0, err
+    flat = " ".join(err.split())
+    assert "What matters most to Ana?" in flat and "What matters most to Ben?" in flat
+    assert "'Ana' is already taken" in flat
+    assert "Stakeholders:" in out and "Ana: own winner" in " ".join(out.split())
+    assert f"dlselect recommend --answers {ana} --answers {ben}" in flat
+    assert 'person = "Ana"' in ana.read_text(encoding="utf-8")
+    replay = runner.invoke(app, ["recommend", "--answers", str(ana), "--answers", str(ben),
+                                 "--format", "json"])
+    assert replay.exit_code == 0, replay.stderr
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert json.loads(replay.stdout) == saved
+    assert [p["name"] for p in saved["stakeholders"]["people"]] == ["Ana", "Ben"]
+
+
+def test_people_must_be_a_small_positive_number() -> None:
+    code, _, err = session([], "--people", "0")
+    assert code == 2
+    assert err == "dlselect: error: --people must be between 1 and 20, got 0\n"

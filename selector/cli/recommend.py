@@ -123,11 +123,13 @@ def recommend_command(
     discover_here: bool = typer.Option(
         False, "--discover-here", help="With --probe: also search the working folder's .venv* "
         "environments (their interpreters are run; off unless you trust the folder)."),
-    answers_file: Path | None = typer.Option(
-        None,
+    answers_file: list[Path] = typer.Option(
+        [],
         "--answers",
         metavar="FILE",
-        help="Replay answers saved by the wizard (TOML); flags override it.",
+        help="Replay answers saved by the wizard (TOML); flags override it. Repeatable: one "
+        "file per stakeholder ranks once with their combined priorities and shows where they "
+        "disagree.",
     ),
     fmt: str | None = typer.Option(
         None, "--format", "-f", metavar="FORMAT",
@@ -169,7 +171,8 @@ def recommend_command(
     from selector.answers import Answers, load_answers
     from selector.engine.profile import parse_weight
 
-    base = load_answers(answers_file) if answers_file else Answers()
+    loaded = [load_answers(f) for f in answers_file]
+    base = loaded[0] if len(loaded) == 1 else Answers()
     flags = {
         "snapshot": kb,
         "languages": language or None,
@@ -190,6 +193,11 @@ def recommend_command(
         merged = merged.model_copy(
             update={"weights": {**(base.weights or {}), **dict(parse_weight(w) for w in weight)}}
         )
+    people = None
+    if len(loaded) > 1:
+        from selector.cli.stakeholders import combine
+
+        merged, people = combine(answers_file, loaded, flags, weight)
     if chart is not None:
         from selector.report.chart import FORMATS
 
@@ -209,7 +217,7 @@ def recommend_command(
     if to_file is not None and chart_file is not None:
         distinct(chart_file, to_file, names=("--chart", "--output"))
     decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
-                                   discover_here=discover_here)
+                                   discover_here=discover_here, people=people)
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -248,11 +256,13 @@ def recommend_from_answers(
     *,
     stale_years: int = 2,
     discover_here: bool = False,
+    people: list[tuple[str, dict[str, float]]] | None = None,
 ) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
-    (so a saved session replays to the same result)."""
+    (so a saved session replays to the same result). ``people``: several stakeholders'
+    (name, weights), ranked together with ``answers`` as what they share."""
     return decide_from_answers(answers, probe_results, stale_years=stale_years,
-                               discover_here=discover_here).recommendation
+                               discover_here=discover_here, people=people).recommendation
 
 
 def decide_from_answers(
@@ -261,6 +271,7 @@ def decide_from_answers(
     *,
     stale_years: int = 2,
     discover_here: bool = False,
+    people: list[tuple[str, dict[str, float]]] | None = None,
 ) -> Decision:
     """``recommend_from_answers``, with the decision matrix behind it (for the HTML page)."""
     from selector.engine.profile import build_profile
@@ -300,7 +311,12 @@ def decide_from_answers(
         outcomes = (outcomes or []) + run_live_probes(
             answers.pythons or [], answers.budget or "quick", device, here=discover_here
         )
-    decision = decide(profile, probes=outcomes, stale_years=stale_years)
+    if people:
+        from selector.engine.group import decide_group
+
+        decision = decide_group(profile, people, probes=outcomes, stale_years=stale_years)
+    else:
+        decision = decide(profile, probes=outcomes, stale_years=stale_years)
     for warning in decision.recommendation.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return decision

@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 NO_TERMINAL = ("the wizard needs a terminal; give the answers as flags (dlselect recommend "
                "--help) or replay saved ones (dlselect recommend --answers FILE)")
-#: Priority adjustments a person types instead of numbers.
-STEPS = {"++": 4.0, "+": 2.0, "-": 0.5, "--": 0.25, "0": 0.0}
-_ADJUST = re.compile(r"^([a-z0-9_]+)(\+\+|\+|--|-|0)$")
+#: The most people the wizard asks priorities of.
+MAX_PEOPLE = 20
 
 
 class Asker:
@@ -64,11 +63,24 @@ def wizard_command(
         "as they are without one)."),
     script: bool = typer.Option(False, "--script", help="Read the answers line by line from "
                                 "standard input even when it is not a terminal."),
+    kb: str | None = typer.Option(
+        None, "--kb", metavar="SNAPSHOT", help="Advanced: the knowledge snapshot to answer "
+        "against (default: current, or the one in --answers)."),
+    people: int = typer.Option(
+        1, "--people", metavar="N", help="Ask the priority question of N people (named), "
+        "rank once with their combined priorities and show where they disagree."),
 ) -> None:
     """Answer a few questions and get a ranked, explained recommendation."""
     from selector.answers import Answers, load_answers
 
+    if not 1 <= people <= MAX_PEOPLE:
+        raise DlselectError(f"--people must be between 1 and {MAX_PEOPLE}, got {people}")
     start = load_answers(answers_file) if answers_file else Answers()
+    if kb is not None:
+        from selector.knowledge import load_snapshot
+
+        load_snapshot(kb)  # an unknown snapshot is refused before the first question
+        start = start.model_copy(update={"snapshot": kb})
     if not (script or sys.stdin.isatty()):
         if answers_file is None:
             raise DlselectError(NO_TERMINAL)
@@ -76,10 +88,10 @@ def wizard_command(
 
         render(recommend_from_answers(start), "table", None)
         return
-    run_wizard(start)
+    run_wizard(start, people)
 
 
-def run_wizard(start: Answers) -> None:
+def run_wizard(start: Answers, people: int = 1) -> None:
     from rich.console import Console
 
     from selector.errors import Interrupted
@@ -89,7 +101,7 @@ def run_wizard(start: Answers) -> None:
     console = Console(highlight=False, stderr=True)
     result = Console(highlight=False)
     try:
-        _session(Asker(console), console, start, result)
+        _session(Asker(console), console, start, result, people)
     except KeyboardInterrupt:
         console.print()
         raise Interrupted("cancelled; nothing was saved") from None
@@ -98,27 +110,21 @@ def run_wizard(start: Answers) -> None:
         raise DlselectError("end of input before the last question; nothing was saved") from None
 
 
-def _session(ask: Asker, console: Console, start: Answers, result: Console) -> None:
+def _session(ask: Asker, console: Console, start: Answers, result: Console,
+             people: int = 1) -> None:
     from selector.answers import Answers
     from selector.cli.recommend import recommend_from_answers
     from selector.engine.profile import build_profile, supported_deployment, supported_hardware
     from selector.engine.weights import raw_weights
-    from selector.knowledge import builtin_ids, list_snapshots, load_snapshot
+    from selector.knowledge import load_snapshot
     from selector.vocab import DEFAULT_SNAPSHOT, Status
 
     console.print("[bold]dlselect[/bold]: which deep-learning framework should your team use? "
-                  "Press Enter to take the default shown in brackets.\n")
-    infos = {i.id: i for i in list_snapshots()}
-    listing = ", ".join(f"{i.id} (as of {i.as_of})" for i in infos.values())
-
-    def snapshot_id(text: str) -> str:
-        if text not in builtin_ids():
-            raise DlselectError(f"unknown snapshot {text!r}; choose one of: {', '.join(infos)}")
-        return text
-
-    sid = ask.ask(f"Knowledge snapshot: {listing}", snapshot_id,
-                  start.snapshot or DEFAULT_SNAPSHOT)
+                  "Press Enter to take the default shown in brackets.")
+    sid = start.snapshot or DEFAULT_SNAPSHOT
     snap = load_snapshot(sid)
+    console.print(f"[dim]Knowledge: snapshot {snap.id}, as of {snap.as_of.isoformat()} "
+                  "(another with dlselect wizard --kb SNAPSHOT).[/dim]\n")
 
     def languages(text: str) -> list[str]:
         items = _items(text)
@@ -161,7 +167,15 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console) -> N
 
     profile = build_profile(languages=langs, task=task, hardware=hardware, deployment=deployment,
                             snapshot=sid)
-    weights = _ask_priorities(ask, console, snap, raw_weights(snap, profile), start.weights)
+    raw = raw_weights(snap, profile)
+    group: list[tuple[str, dict[str, float]]] = []
+    if people > 1:
+        for n in range(1, people + 1):
+            name = _ask_name(ask, n, [g[0] for g in group])
+            group.append((name, _ask_priorities(ask, console, snap, raw, start.weights, name)))
+        weights: dict[str, float] = {}
+    else:
+        weights = _ask_priorities(ask, console, snap, raw, start.weights)
 
     allow_retired = False
     if any(f.status is Status.RETIRED for f in snap.frameworks):
@@ -174,16 +188,26 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console) -> N
                       budget=start.budget, device=start.device,
                       pythons=start.pythons)
     console.print()
-    rec = recommend_from_answers(answers)
+    rec = recommend_from_answers(answers, people=group or None)
     from selector.report.table_format import TableFormatter
 
     result.print(TableFormatter().render(rec))
     result.print()
-    if ask.confirm("Save these answers as a profile file?", False):
+    if not group and ask.confirm("Save these answers as a profile file?", False):
         from selector.answers import to_toml
 
         path = _save(ask, console, "dlselect-answers.toml", to_toml(answers))
         console.print(f"Saved. Replay: dlselect recommend --answers {path}")
+    if group and ask.confirm("Save these answers as profile files, one per person?", False):
+        from selector.answers import to_toml
+
+        paths = []
+        for name, own in group:
+            mine = answers.model_copy(update={"person": name, "weights": own or None})
+            paths.append(_save(ask, console, f"dlselect-answers-{_slug(name)}.toml",
+                               to_toml(mine)))
+        replay = " ".join(f"--answers {p}" for p in paths)
+        console.print(f"Saved. Replay: dlselect recommend {replay}")
     def report_format(text: str) -> str | None:
         if text in ("no", "n"):
             return None
@@ -256,31 +280,107 @@ def _ask_hardware(ask: Asker, console: Console, snap: Snapshot, kinds: list[str]
                    hardware_list, ", ".join(default))
 
 
+def _ask_name(ask: Asker, n: int, taken: list[str]) -> str:
+    def name(text: str) -> str:
+        text = " ".join(text.split())
+        if text in taken:
+            raise DlselectError(f"{text!r} is already taken; give each person their own name")
+        return text
+
+    return ask.ask(f"Person {n}'s name", name, f"Person {n}")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "person"
+
+
 def _ask_priorities(ask: Asker, console: Console, snap: Snapshot, raw: dict[str, float],
-                    start: dict[str, float] | None) -> dict[str, float]:
-    """Raise or lower criteria without arithmetic: ``speed+`` doubles, ``keras-`` halves."""
+                    start: dict[str, float] | None, who: str | None = None) -> dict[str, float]:
+    """What matters, in a team lead's words: a ranking (rank-order centroid), steps (``speed+``
+    doubles, ``keras-`` halves) or a weight (``speed=3``); ``?`` explains. Returns the explicit
+    weights to save (every criterion after a ranking, the changed ones after steps)."""
+    from selector.engine.priorities import Help, RankAnswer, apply_answer, parse_answer
+
     weights = {**raw, **(start or {})}
-    total = sum(weights.values()) or 1.0
-    shares = ", ".join(f"{c} {w / total:.0%}" for c, w in weights.items())
-    console.print(f"[dim]Priorities now: {shares}.[/dim]")
+    explicit = dict(start or {})
+    _show_priorities(console, snap, weights, who)
+    question = (f"What matters most{f' to {who}' if who else ''}? Rank it, e.g. "
+                "`speed, language fit, support`; or adjust: `speed+` `keras-` `speed=3`; "
+                "`?` explains; blank keeps these")
+    while True:
+        answer = ask.ask(question, lambda text: parse_answer(snap, text), "")
+        if answer is None:
+            break
+        if isinstance(answer, Help):
+            _explain(console, snap, answer.criterion)
+            continue
+        try:
+            changed = apply_answer(answer, weights)
+        except DlselectError as err:
+            console.print(f"[red]  {err.message}; please try again[/red]")
+            continue
+        if isinstance(answer, RankAnswer):
+            explicit = dict(changed)
+        else:
+            explicit.update({c: changed[c] for c, _ in answer.changes})
+        weights = changed
+        _show_priorities(console, snap, weights, who)
+        question = "Another change (blank: keep these)"
+    return {c: round(w, 6) for c, w in explicit.items()}
 
-    def adjust(text: str) -> dict[str, float]:
-        changed: dict[str, float] = {}
-        for token in text.split():
-            match = _ADJUST.match(token)
-            if not match or match.group(1) not in weights:
-                raise DlselectError(f"cannot read {token!r}: write a criterion ({', '.join(raw)}) "
-                                    "followed by ++, +, -, -- or 0")
-            name, step = match.groups()
-            changed[name] = changed.get(name, weights[name]) * STEPS[step]
-        if changed and not any({**weights, **changed}.values()):
-            raise DlselectError("that would switch every criterion off")
-        return changed
 
-    changes = ask.ask("Adjust priorities, e.g. `speed+ keras-` (+ doubles, - halves, "
-                      "++ and -- by four, 0 ignores; blank keeps them)", adjust, "")
-    result = {**(start or {}), **changes}
-    return {c: round(w, 6) for c, w in result.items()}
+def _show_priorities(console: Console, snap: Snapshot, weights: dict[str, float],
+                     who: str | None) -> None:
+    """The weights as whole percentages that add up to exactly 100 (largest remainder)."""
+    from rich.table import Table
+
+    from selector.engine.priorities import percentages, plain_names
+
+    criteria = plain_names(snap)
+    if not any(weights.get(c.id, 0.0) for c in criteria):
+        # Only saved answers can get here (an answer that would switch every criterion off is
+        # refused); the recommendation then says what is wrong.
+        console.print("[yellow]Every priority is 0 now.[/yellow]")
+        return
+    shares = percentages([weights[c.id] for c in criteria])
+    table = Table(title=f"Priorities{f' of {who}' if who else ''} now (they add up to 100%)",
+                  title_justify="left", box=None, pad_edge=False)
+    table.add_column("Priority")
+    table.add_column("Share", justify="right")
+    table.add_column("Means")
+    for c, share in zip(criteria, shares, strict=True):
+        table.add_row(c.name, f"{share}%", c.meaning, style="dim" if share == 0 else "")
+    console.print(table)
+
+
+def _explain(console: Console, snap: Snapshot, criterion: str | None) -> None:
+    """``?``: every criterion in plain words; ``? speed``: one, and what backs it."""
+    from selector.engine.priorities import criterion_evidence, plain_names
+
+    criteria = plain_names(snap)
+    if criterion is None:
+        for c in criteria:
+            console.print(f"  [bold]{c.name}[/bold] ({c.id}): {c.meaning}.")
+        console.print("  Rank what matters, most first (`speed, language fit, support`): the "
+                      "ranking becomes weights by rank-order centroid, and what you leave out "
+                      "shares the places below. Or adjust one: `speed+` doubles, `speed-` "
+                      "halves, `++`/`--` by four, `speed0` ignores it, `speed=3` sets its "
+                      "weight (the others start near 1). `? speed` tells what backs one.")
+        return
+    c = next(c for c in criteria if c.id == criterion)
+    ev = criterion_evidence(snap, criterion)
+    console.print(f"  [bold]{c.name}[/bold] ({c.id}): {c.meaning}. In the knowledge: "
+                  f"{ev.description}")
+    kinds = ", ".join(f"{kind} ({n})" for kind, n in ev.kinds)
+    if ev.entries == 0:
+        console.print("  No entry of the knowledge backs it.")
+    elif ev.fit:
+        console.print(f"  Computed for your team from {ev.entries} support entries (which "
+                      f"targets each framework reaches, and how) citing {ev.sources} sources "
+                      f"dated {ev.oldest} to {ev.newest}: {kinds}.")
+    else:
+        console.print(f"  Backed by {ev.entries} scores citing {ev.sources} sources dated "
+                      f"{ev.oldest} to {ev.newest}: {kinds}.")
 
 
 def _ask_probe(ask: Asker, console: Console, start: bool | None) -> bool:

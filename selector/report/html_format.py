@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from selector.engine.ranking import TIE_TOLERANCE
 from selector.engine.robust_text import robustness_sentences
 from selector.errors import DlselectError
+from selector.report.json_format import document as json_document
 
 if TYPE_CHECKING:
     from selector.engine.recommend import Decision
@@ -54,7 +55,7 @@ def page_data(decision: Decision) -> dict[str, Any]:
     rec, matrix, snapshot = decision.recommendation, decision.matrix, decision.snapshot
     return {
         "schema_version": PAGE_DATA_VERSION,
-        "recommendation": rec.model_dump(mode="json"),
+        "recommendation": json_document(rec),
         "matrix": {
             "method": rec.method.value,
             "alternatives": list(matrix.alternatives),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from selector.clock import age_text, years_before, years_text
 from selector.engine.explain import losing_margin, winning_margin
 from selector.models import Evidence, Ranked, Recommendation, Snapshot
+from selector.report.stakeholders import stakeholders_markdown
 from selector.vocab import DEFAULT_SNAPSHOT, Axis, Status, SupportLevel
 
 if TYPE_CHECKING:
@@ -144,8 +145,8 @@ class _Record:
         # each person's priorities, say) goes into this list where it belongs; every section
         # returns its lines, ending with a blank line.
         sections: list[Callable[[], list[str]]] = [
-            self.front_matter, self.context, self.drivers, self.options, self.outcome,
-            self.pros_and_cons, self.more,
+            self.front_matter, self.context, self.drivers, self.stakeholders, self.options,
+            self.outcome, self.pros_and_cons, self.more,
         ]
         lines: list[str] = []
         for section in sections:
@@ -220,6 +221,10 @@ class _Record:
         if ignored:
             lines.append(f"* Not weighed (0%): {', '.join(ignored)}")
         return lines + [""]
+
+    def stakeholders(self) -> list[str]:
+        """Several people's priorities: each one's winner and where they disagree."""
+        return stakeholders_markdown(self.rec, self.crit)
 
     def options(self) -> list[str]:
         rec = self.rec

@@ -10,6 +10,7 @@ from selector.clock import age_text, years_text
 from selector.engine.explain import grouped, margin_sentence
 from selector.engine.robust_text import robustness_sentences
 from selector.models import Recommendation
+from selector.report.stakeholders import stakeholder_lines
 
 TOP_CONTRIBUTIONS = 3
 
@@ -54,6 +55,10 @@ class TableFormatter:
             parts.append(Text("Robustness: " + " ".join(robust)))
         weights = ", ".join(f"{c} {w:.3f}" for c, w in rec.weights.items() if w > 0)
         parts.append(Text(f"Weights: {weights}"))
+        group = stakeholder_lines(rec)
+        if group:
+            parts.append(Text("Stakeholders:", style="bold"))
+            parts += [Text(f"  {line}") for line in group]
         if rec.excluded:
             parts.append(Text("Excluded:", style="bold"))
             for ex in rec.excluded:

@@ -393,8 +393,9 @@ def training_spec(
 ) -> Any:
     """An OpSpec for one training step of ``model``: ``fn`` is a :class:`TrainingStep`,
     ``loss0`` its first loss, ``check`` that loss's relative error against the float64
-    reference (computed lazily, on the first ``check`` call)."""
+    reference (computed now, while the op is prepared, so that the measuring turn does not)."""
     fn = TrainingStep(step, to_float)
+    reference = reference_loss0(np, model)  # float64 numpy: computed while preparing
     return op_spec(
         h,
         fn=fn,
@@ -407,7 +408,7 @@ def training_spec(
         examples=examples(model),
         loss0=fn.loss0,
         precision=precision,
-        check=lambda: relative_error(fn.loss0(), reference_loss0(np, model)),
+        check=lambda: relative_error(fn.loss0(), reference),
     )
 
 

@@ -83,6 +83,10 @@ def probe_command(
         "table", "--format", "-f", metavar="FORMAT", help="Output: table or json."
     ),
     refresh: bool = typer.Option(False, "--refresh", help="Measure again, ignoring the cache."),
+    ops: str | None = typer.Option(
+        None, "--ops", metavar="OP[,OP...]",
+        help="Measure only these ops (default: each probe's standard set). The multi-device "
+        "ops allreduce and scaling run only when named here."),
     discover_here: bool = typer.Option(
         False, "--discover-here", help="Also search the working folder's .venv* environments "
         "(their interpreters are run; off unless you trust the folder)."),
@@ -95,7 +99,7 @@ def probe_command(
     ),
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
-    from selector.probing.service import ProbeRequest
+    from selector.probing.service import ProbeRequest, parse_ops
 
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
@@ -109,6 +113,7 @@ def probe_command(
             device=device,
             refresh=refresh,
             discover_here=discover_here,
+            ops=parse_ops(ops) if ops is not None else (),
         )
     )
     if fmt == "json":
@@ -210,7 +215,39 @@ def probe_table(report: ProbeReport) -> RenderableType:
         table,
         Text("~ unstable: interquartile range above 10% of the median", style="dim"),
     ]
+    parts.extend(Text(line) for line in multi_device_lines(report.results))
     if reasons:
         parts.append(Text("Notes:", style="bold"))
         parts.extend(Text(f"  {i}.{r.plain[1:]}") for i, r in enumerate(reasons, start=1))
     return Group(*parts)
+
+
+def multi_device_lines(results: list[Outcome]) -> list[str]:
+    """One line per multi-device result: peak all-reduce bus bandwidth, scaling efficiency;
+    simulated ones say so (they are shown, never ranked)."""
+    lines = []
+    for res in results:
+        multi = res.multi_device
+        if multi is None:
+            continue
+        for result, figure in (
+            (multi.allreduce, multi.allreduce and
+             f"all-reduce peak bus {multi.allreduce.peak_bus_gbps():.3g} GB/s "
+             f"({', '.join(_size(s.bytes) for s in multi.allreduce.sizes)})"),
+            (multi.scaling, multi.scaling and
+             f"train_cnn scaling efficiency {multi.scaling.efficiency:.2f}"),
+        ):
+            if result is None or not figure:
+                continue
+            kind = "simulated " if result.simulated else ""
+            lines.append(f"{res.framework}: {figure} on {result.devices} {kind}"
+                         f"{result.device.upper()} devices ({result.backend})"
+                         + ("; simulated: shown, not ranked" if result.simulated else ""))
+    return (["Multi-device:", *(f"  {line}" for line in lines)]) if lines else []
+
+
+def _size(nbytes: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if nbytes >= scale and nbytes % scale == 0:
+            return f"{nbytes // scale} {unit}"
+    return f"{nbytes} B"

@@ -70,6 +70,11 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
         from selector.engine.measured import gpu_exclusions, measure_speed
 
         snapshot, measured, warnings = measure_speed(snapshot, profile, probes)
+        from selector.engine.measured import measure_multi_device
+
+        snapshot, multi, multi_warnings = measure_multi_device(snapshot, probes)
+        measured += multi
+        warnings += multi_warnings
         probe_excluded, gpu_warnings = gpu_exclusions(snapshot, profile, probes)
         warnings += gpu_warnings
     kept, excluded = split(snapshot, profile)

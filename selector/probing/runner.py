@@ -59,6 +59,8 @@ class Job:
     version: str | None = None
     budget: str = "quick"
     device: str = "auto"
+    #: ``--ops`` for the probe; empty: its default set (multi-device ops only when named)
+    ops: tuple[str, ...] = ()
 
 
 class Reporter(Protocol):
@@ -213,6 +215,8 @@ def _spawn(job: Job, tmp: Path, index: int) -> _Running:
     stderr = open(tmp / f"{index}-{job.framework}.err", "w+b")  # noqa: SIM115
     argv = [job.interpreter, str(job.program), "--budget", job.budget, "--device", job.device,
             "--output", str(output), "--ready-fd", str(ready_w)]
+    if job.ops:
+        argv += ["--ops", ",".join(job.ops)]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=stderr, env=child_env(), pass_fds=(ready_w,),
@@ -335,10 +339,17 @@ def read_document(job: Job, output: Path) -> Outcome:
         return _outcome(job, ProbeStatus.FAILED,
                         f"invalid output: reports framework {doc.framework!r}")
     ops, op_errors = _checked_ops(doc)
+    multi = doc.multi_device
+    if multi is not None:
+        for name in ("allreduce", "scaling"):
+            result = getattr(multi, name)
+            if result is not None and result.check is not None and not result.check.ok:
+                multi = multi.model_copy(update={name: None})
+                op_errors[name] = "wrong result: failed its check"
     return Outcome(framework=job.framework, version=doc.version, interpreter=job.interpreter,
                    status=ProbeStatus.OK, stands_for=doc.stands_for, devices=doc.devices,
                    ops=ops, op_errors=op_errors, unsupported=doc.unsupported_reasons,
-                   elapsed_s=doc.elapsed_s)
+                   multi_device=multi, elapsed_s=doc.elapsed_s)
 
 
 def _checked_ops(doc: ProbeDocument) -> tuple[dict[str, OpResult], dict[str, str]]:

@@ -25,6 +25,26 @@ class ProbeRequest:
     timeouts: Timeouts = field(default_factory=Timeouts)
     #: Search the working folder's ``.venv*`` too (the user opted in: --discover-here).
     discover_here: bool = False
+    #: ``--ops``: the ops each probe measures; empty: its default set. The multi-device ops
+    #: (allreduce, scaling) run only when named here.
+    ops: tuple[str, ...] = ()
+
+
+#: Ops a probe may be asked for by name (probes/_harness.py KNOWN_OPS).
+KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
+             "train_cnn", "train_lstm", "train_transformer", "train_cnn_compiled",
+             "train_lstm_compiled", "train_transformer_compiled", "allreduce", "scaling")
+MULTI_DEVICE_OPS = ("allreduce", "scaling")
+
+
+def parse_ops(text: str) -> tuple[str, ...]:
+    """``--ops a,b``: names checked against the probes' ops (DlselectError otherwise)."""
+    names = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    unknown = [n for n in names if n not in KNOWN_OPS]
+    if not names or unknown:
+        raise DlselectError(f"unknown op(s) for --ops: {', '.join(unknown) or '(none given)'}; "
+                            f"allowed: {', '.join(KNOWN_OPS)}")
+    return names
 
 
 def check_frameworks(names: tuple[str, ...]) -> None:
@@ -83,11 +103,12 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None,
         for interp in having:
             job = Job(framework=name, interpreter=interp.path,
                       program=probes_dir() / spec.program, version=interp.found[spec.module],
-                      budget=request.budget, device=request.device)
+                      budget=request.budget, device=request.device, ops=request.ops)
             key = cache.cache_key(interpreter=job.interpreter, framework=name,
                                   version=job.version, host_id=str(host["id"]),
                                   budget=job.budget, device=job.device, program=job.program,
-                                  context=context)
+                                  context={**context, "ops": list(request.ops)}
+                                  if request.ops else context)
             cached = None if request.refresh else _cached(key, warnings)
             if cached is not None:
                 results[slot] = cached

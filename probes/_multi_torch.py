@@ -100,6 +100,7 @@ def _worker(argv: list[str]) -> int:
     parser.add_argument("--rank", type=int, required=True)
     parser.add_argument("--world", type=int, required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--master", default="127.0.0.1", help="rank 0's address")
     parser.add_argument("--backend", required=True)
     parser.add_argument("--device", required=True)
     parser.add_argument("--budget", choices=sorted(h.BUDGETS), required=True)
@@ -115,7 +116,7 @@ def _worker(argv: list[str]) -> int:
         torch.cuda.set_device(dev)
     dist = torch.distributed
     if ns.world > 1:
-        dist.init_process_group(ns.backend, init_method=f"tcp://127.0.0.1:{ns.port}",
+        dist.init_process_group(ns.backend, init_method=f"tcp://{ns.master}:{ns.port}",
                                 rank=ns.rank, world_size=ns.world,
                                 timeout=timedelta(seconds=md.WORKER_TIMEOUT_S / 2))
     budget = h.BUDGETS[ns.budget]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.status import Status
 
-    from selector.probing.models import Outcome, ProbeReport
+    from selector.probing.models import NodeReport, Outcome, ProbeReport
     from selector.probing.runner import Job
     from selector.probing.service import ProbeRequest
 
@@ -90,6 +90,11 @@ def probe_command(
     discover_here: bool = typer.Option(
         False, "--discover-here", help="Also search the working folder's .venv* environments "
         "(their interpreters are run; off unless you trust the folder)."),
+    cluster: str | None = typer.Option(
+        None, "--cluster", metavar="ADDRESS",
+        help="Probe every node of a Ray cluster: host:port, ray://host:port, auto (the cluster "
+        "this machine belongs to) or local:N (a private local cluster of N simulated nodes). "
+        "Needs: pip install 'dlselect[cluster]'."),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -105,8 +110,7 @@ def probe_command(
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
     if output is not None and not is_stdout(output):
         target(output)  # refused now, not after minutes of measuring
-    report = measure_with_progress(
-        ProbeRequest(
+    request = ProbeRequest(
             frameworks=tuple(framework),
             pythons=tuple(python),
             budget=budget,
@@ -114,12 +118,88 @@ def probe_command(
             refresh=refresh,
             discover_here=discover_here,
             ops=parse_ops(ops) if ops is not None else (),
-        )
     )
+    if cluster is not None:
+        report = measure_cluster(cluster, request)
+    else:
+        report = measure_with_progress(request)
     if fmt == "json":
         emit(report.model_dump_json(indent=2) + "\n", output=output, plain=True)
+    elif report.cluster is not None:
+        emit(cluster_table(report), output=output, plain=False)
     else:
         emit(probe_table(report), output=output, plain=False)
+
+
+def measure_cluster(address: str, request: ProbeRequest) -> ProbeReport:
+    """``--cluster``: one probe run per node of a Ray cluster (selector.cluster, the only
+    place that imports Ray); progress and warnings on stderr."""
+    from selector.cluster import require_ray
+
+    require_ray()
+    check_request_names(request)
+    from selector.cluster.ray_probe import ClusterRequest, check_address, probe_cluster
+
+    check_address(address)
+    reporter = ClusterConsoleReporter()
+    report = probe_cluster(ClusterRequest(address=address, probe=request), reporter=reporter)
+    for warning in report.warnings:
+        typer.echo(f"dlselect: warning: {warning}", err=True)
+    return report
+
+
+def check_request_names(request: ProbeRequest) -> None:
+    """What can be checked here before a cluster runs the request: budget, device, names."""
+    from selector.probing.service import check_frameworks
+
+    if request.budget not in BUDGETS:
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
+    if request.device not in DEVICES:
+        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    check_frameworks(request.frameworks)
+
+
+class ClusterConsoleReporter:
+    """One line on stderr per event: connected, each node finished."""
+
+    def connected(self, address: str, nodes: int) -> None:
+        typer.echo(f"dlselect: connected to {address}: {nodes} alive node(s); probing each",
+                   err=True)
+
+    def submitted(self, node_ids: list[str], local: object) -> None:
+        pass
+
+    def node_finished(self, node: NodeReport) -> None:
+        ok = sum(1 for r in node.results if r.status == "ok")
+        what = f"{ok} framework(s) measured" if node.status == "ok" else node.reason
+        typer.echo(f"dlselect: node {node.hostname or node.node_id[:12]} ({node.ip}): "
+                   f"{node.status}: {what}", err=True)
+
+
+def cluster_table(report: ProbeReport) -> RenderableType:
+    """Per node: who it is and its probe table; then the inter-node all-reduce."""
+    from rich.console import Group
+    from rich.text import Text
+
+    info = report.cluster
+    assert info is not None
+    kind = "simulated (one machine)" if info.simulated else "real"
+    parts: list[RenderableType] = [Text(
+        f"Cluster {info.address}: {info.nodes_alive} alive node(s), {kind}; Ray "
+        f"{info.ray_version}, ready in {info.startup_s:.1f} s", style="bold")]
+    for node in report.nodes:
+        head = (f"Node {node.hostname or '?'} ({node.ip}, id {node.node_id[:12]}, "
+                f"{node.host.get('cpu_count', '?')} CPUs, {node.gpus or 0} GPUs): {node.status}")
+        parts.append(Text(head + (f": {node.reason}" if node.reason else ""), style="bold"))
+        if node.results:
+            parts.append(probe_table(report.model_copy(update={
+                "host": node.host, "results": node.results, "cluster": None, "nodes": []})))
+    for inter in report.inter_node:
+        r = inter.result
+        parts.append(Text(f"Between nodes: all-reduce peak bus {r.peak_bus_gbps():.3g} GB/s "
+                          f"over {r.devices} nodes ({r.backend})"
+                          + ("; simulated: shown, not ranked" if r.simulated else "")))
+    return Group(*parts)
 
 
 def measure_with_progress(request: ProbeRequest) -> ProbeReport:

@@ -233,6 +233,61 @@ class Outcome(BaseModel):
     machine_changes: list[str] = []
 
 
+class NodeStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+class NodeReport(BaseModel):
+    """One node of a cluster probe run (``dlselect probe --cluster``, docs/cluster.md): who it
+    is, its hardware, and its own probe results; a node that died, hung or could not run
+    dlselect has a status and a reason instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node_id: str
+    hostname: str | None = None
+    ip: str | None = None
+    status: NodeStatus
+    reason: str | None = None
+    #: the node's host facts (as ``host`` of a one-machine report)
+    host: dict[str, object] = {}
+    results: list[Outcome] = []
+    warnings: list[str] = []
+    #: GPUs Ray counts on the node (its ``GPU`` resource)
+    gpus: int | None = None
+    #: the thread, device and precision variables the node's probes ran with (Ray's
+    #: ``OMP_NUM_THREADS`` cap removed)
+    probe_env: dict[str, str] = {}
+    elapsed_s: float | None = None
+
+
+class InterNode(BaseModel):
+    """An all-reduce between nodes, one rank per node."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    framework: str
+    version: str | None = None
+    #: node ids of the ranks, rank 0 first
+    nodes: list[str]
+    result: AllreduceResult
+
+
+class ClusterInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: as given: a Ray address, ``auto`` or ``local:N``
+    address: str
+    #: ``local:N``, or nodes that all share one machine: their figures are never ranked
+    simulated: bool
+    nodes_alive: int = Field(ge=0)
+    ray_version: str | None = None
+    #: seconds from the first call to Ray until the cluster was ready (``local:N`` starts it)
+    startup_s: float | None = None
+
+
 class ProbeReport(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -242,3 +297,8 @@ class ProbeReport(BaseModel):
     budget: str
     results: list[Outcome]
     warnings: list[str] = []
+    #: ``dlselect probe --cluster``: the cluster, one report per node, the inter-node figures
+    #: (``results`` is then empty; each node has its own)
+    cluster: ClusterInfo | None = None
+    nodes: list[NodeReport] = []
+    inter_node: list[InterNode] = []

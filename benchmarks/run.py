@@ -5,7 +5,7 @@
 
 Every figure is measured side by side with what it is compared to, the commands interleaved
 (A, B, A, B, ..., the order rotated each round) after waiting for a quiet CPU, and reported as
-the median with its spread. Five parts:
+the median with its spread. Six parts:
 
 a. CLI latency and memory (``dlselect --help``, ``recommend --no-probe``);
 b. the cost of ``dlselect probe --budget quick`` (training steps included) against importing
@@ -13,7 +13,9 @@ b. the cost of ``dlselect probe --budget quick`` (training steps included) again
 c. the accuracy of the quick probe's GEMM against a long dedicated measurement;
 d. the vectorised robustness analysis against a per-sample scikit-criteria loop;
 e. the quick probe's training steps: their cost, and their samples/s against a long dedicated
-   measurement of the same steps (``train_long.py``).
+   measurement of the same steps (``train_long.py``);
+f. the overhead of probing through Ray (``--cluster local:1``) against the same probes run
+   locally (``cluster_bench.py``).
 
 Every subprocess has a timeout; a missing or failing framework becomes a line in the report.
 """
@@ -81,7 +83,7 @@ SUITE_RATIO_BEFORE_TRAINING = 1.5
 ACCURACY_BAND = (0.9, 1.1)
 SMAA_SPEEDUP_TARGET = 300.0
 #: The parts, in the report's order.
-PARTS = "abcde"
+PARTS = "abcdef"
 
 T = TypeVar("T")
 
@@ -1541,6 +1543,7 @@ def write_report(path: Path, *, args: argparse.Namespace, started: dt.datetime,
         "c": "c. Probe accuracy (GEMM)",
         "d": "d. Robustness analysis speed",
         "e": "e. Training-step probes: cost and accuracy",
+        "f": "f. Cluster probing on Ray: overhead against local probes",
     }
     body: list[str] = []
     for key in PARTS:
@@ -1594,8 +1597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parts[key] = part_c(args.runs, cpu)
         elif key == "d":
             parts[key] = part_d(args.runs, 150 if args.quick else 300)
-        else:
+        elif key == "e":
             parts[key] = part_e(args.runs)
+        else:  # cluster_bench.py: the overhead of --cluster local:1
+            from cluster_bench import part_cluster
+
+            parts[key] = Section(*part_cluster(args.runs, log=log))
     if parts["b"].ran and parts["c"].ran:
         explain_exits(parts["b"], parts["c"].extra.get("overhead", {}))
     runtime = time.perf_counter() - t0

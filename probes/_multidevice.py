@@ -57,8 +57,6 @@ MAX_LOOPS = 10_000
 
 #: Why the probes without multi-device ops report them unsupported (one line each).
 UNSUPPORTED = {
-    "tensorflow": "not implemented in dlselect's TensorFlow probe yet "
-                  "(tf.distribute.MirroredStrategy over logical devices would run it)",
     "mxnet": "not implemented in dlselect's MXNet probe yet (a kvstore push/pull would run it)",
     "numba": "Numba has no collective communication and no training step (no autodiff)",
     "pytensor": "PyTensor has no multi-device collectives",

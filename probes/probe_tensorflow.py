@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multi_tensorflow
 import _multidevice
 import _train_tensorflow
 
@@ -210,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(tf, np, device, args.budget, sync)
     builders.update(_train_tensorflow.builders(tf, device, None, args.budget, np))
     results = h.run_ops(args, builders, sync)
-    multi = _multidevice.run(args, results, {}, _multidevice.unsupported(PROBE))
+    multi = _multidevice.run(args, results, _multi_tensorflow.measurers(tf, device, args.budget),
+                             {"scaling": _multi_tensorflow.SCALING_UNSUPPORTED})
     info = h.ProbeInfo(
         probe=PROBE,
         framework="tensorflow",

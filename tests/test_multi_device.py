@@ -124,6 +124,22 @@ def test_jax_allreduce_and_scaling_on_two_host_devices() -> None:
     assert "shard_map" in data["multi_device"]["allreduce"]["kernel"]
 
 
+@pytest.mark.slow
+@pytest.mark.frameworks
+def test_tensorflow_allreduce_on_two_logical_devices_scaling_unsupported() -> None:
+    pytest.importorskip("tensorflow")
+    if md.physical_cores() < 2:
+        pytest.skip("two simulated devices need two physical cores")
+    data = _probe("tensorflow")
+    assert data["op_errors"] == {} and data["unsupported_ops"] == ["scaling"]
+    assert "not implemented" in data["unsupported_reasons"]["scaling"]
+    ar = data["multi_device"]["allreduce"]
+    assert ar["simulated"] is True and ar["devices"] == 2 and ar["check"]["ok"] is True
+    assert "MirroredStrategy" in ar["backend"]
+    for row in ar["sizes"]:
+        assert row["bus_gbps"] == pytest.approx(row["bytes"] / row["median_s"] / 1e9)
+
+
 # --------------------------------------------------------------------------- ranking
 
 

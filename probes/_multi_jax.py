@@ -15,6 +15,7 @@ uses the first of those devices, in the same process, so both runs see the same 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
@@ -79,9 +80,9 @@ def _worker(argv: list[str]) -> int:
     parser.add_argument("--budget", choices=sorted(h.BUDGETS), required=True)
     parser.add_argument("--output", required=True)
     ns = parser.parse_args(argv)
-    import jax
-    import jax.numpy  # noqa: F401 - makes jax.numpy, jax.lax and jax.nn attributes
-    import numpy as np
+    jax = importlib.import_module("jax")
+    importlib.import_module("jax.numpy")  # makes jax.numpy, jax.lax and jax.nn attributes
+    np = importlib.import_module("numpy")
 
     devices = jax.devices("gpu" if ns.device == "gpu" else "cpu")[: ns.devices]
     if len(devices) != ns.devices:

@@ -16,6 +16,7 @@ thread pools.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
@@ -67,7 +68,7 @@ def _worker(argv: list[str]) -> int:
     parser.add_argument("--budget", choices=sorted(h.BUDGETS), required=True)
     parser.add_argument("--output", required=True)
     ns = parser.parse_args(argv)
-    import tensorflow as tf
+    tf = importlib.import_module("tensorflow")
 
     n = ns.devices
     if ns.device == "gpu":

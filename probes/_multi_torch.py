@@ -17,6 +17,7 @@ with the same per-device batch and the same number of threads.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
@@ -106,7 +107,7 @@ def _worker(argv: list[str]) -> int:
     parser.add_argument("--budget", choices=sorted(h.BUDGETS), required=True)
     parser.add_argument("--output", required=True)
     ns = parser.parse_args(argv)
-    import torch
+    torch = importlib.import_module("torch")  # imported as the probe imports it
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -170,7 +171,7 @@ def _scaling(torch: Any, dev: Any, device: str, n: int, budget: h.Budget, sync: 
              agree: Any, barrier: Any) -> dict[str, Any]:
     import _train_torch
     import _training as t
-    import numpy as np
+    np = importlib.import_module("numpy")
 
     model = _train_torch._cnn(torch).to(dev)
     _train_torch._load(torch, np, "cnn", model, t.init_weights(np, "cnn"))

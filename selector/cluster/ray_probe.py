@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import ray
+from pydantic import ValidationError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from selector.cluster import ClusterError
@@ -285,7 +286,12 @@ def _collect(ref: Any, node: dict[str, Any]) -> NodeReport:
         return _failed(node, NodeStatus.TIMEOUT, "its result did not arrive")
     except ray.exceptions.RayError as exc:
         return _failed(node, NodeStatus.FAILED, _ray_reason(exc))
-    report = ProbeReport.model_validate(got["report"])
+    try:
+        report = ProbeReport.model_validate(got["report"])
+    except (ValidationError, KeyError, TypeError) as exc:
+        # Another dlselect version on the node, or a result mangled on the way.
+        return _failed(node, NodeStatus.FAILED, f"invalid result from the node: "
+                                                f"{_one_line(exc)}")
     return NodeReport(node_id=node["NodeID"], hostname=got["hostname"], ip=got["ip"],
                       status=NodeStatus.OK, host=report.host, results=report.results,
                       warnings=report.warnings, gpus=_gpus(node), probe_env=got["env"],

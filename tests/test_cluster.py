@@ -119,7 +119,7 @@ def test_three_simulated_nodes_return_one_result_each() -> None:
 class KillOne:
     """Kills one worker node a few seconds after the probes were submitted."""
 
-    def __init__(self, delay_s: float = 4.0) -> None:
+    def __init__(self, delay_s: float = 2.0) -> None:
         self.delay_s = delay_s
         self.killed: str | None = None
 

@@ -56,6 +56,14 @@ def test_engine_knows_the_probe_ops() -> None:
         parse_ops("allreduce,broadcast")
 
 
+def test_asking_for_multi_device_ops_allows_a_longer_measurement() -> None:
+    from selector.probing.service import MULTI_DEVICE_MEASURE_S, ProbeRequest, timeouts_for
+
+    plain = ProbeRequest(ops=("gemm",))
+    assert timeouts_for(plain) == plain.timeouts
+    assert timeouts_for(ProbeRequest(ops=("gemm", "scaling"))).measure_s == MULTI_DEVICE_MEASURE_S
+
+
 def test_multi_device_ops_never_run_by_default() -> None:
     args = h.ProbeArgs(budget=h.BUDGETS["quick"], device="cpu", output=None, ops=None,
                        ready_fd=None, stdout=sys.stdout)

@@ -67,11 +67,9 @@ def recommend(profile: Profile, snapshot: Snapshot | None = None,
     warnings: list[str] = []
     probe_excluded: list[Exclusion] = []
     if probes is not None:
-        from selector.engine.measured import gpu_exclusions, measure_speed
+        from selector.engine.measured import gpu_exclusions, measure_multi_device, measure_speed
 
         snapshot, measured, warnings = measure_speed(snapshot, profile, probes)
-        from selector.engine.measured import measure_multi_device
-
         snapshot, multi, multi_warnings = measure_multi_device(snapshot, probes)
         measured += multi
         warnings += multi_warnings

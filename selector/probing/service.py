@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from selector.errors import DlselectError
 from selector.paths import probes_dir
@@ -35,6 +35,16 @@ KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2
              "train_cnn", "train_lstm", "train_transformer", "train_cnn_compiled",
              "train_lstm_compiled", "train_transformer_compiled", "allreduce", "scaling")
 MULTI_DEVICE_OPS = ("allreduce", "scaling")
+#: The multi-device ops start worker processes (each importing the framework) and time up to
+#: nine buffer sizes: a probe asked for them may measure this long before it is killed.
+MULTI_DEVICE_MEASURE_S = 600.0
+
+
+def timeouts_for(request: ProbeRequest) -> Timeouts:
+    if set(request.ops) & set(MULTI_DEVICE_OPS):
+        return replace(request.timeouts,
+                       measure_s=max(request.timeouts.measure_s, MULTI_DEVICE_MEASURE_S))
+    return request.timeouts
 
 
 def parse_ops(text: str) -> tuple[str, ...]:
@@ -159,11 +169,11 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
     """Run the jobs; re-measure once every framework with a figure flagged unstable; cache only
     stable results. A figure still unstable is kept (with its interquartile range, which the
     ranking carries as its uncertainty) and reported, never cached."""
-    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter,
-                        one_at_a_time=serial)
+    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request),
+                        reporter=reporter, one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
     if again:
-        retried = run_jobs([jobs[n][1] for n in again], timeouts=request.timeouts,
+        retried = run_jobs([jobs[n][1] for n in again], timeouts=timeouts_for(request),
                            reporter=reporter, one_at_a_time=serial)
         for n, outcome in zip(again, retried, strict=True):
             if outcome.status is ProbeStatus.OK and (

@@ -159,3 +159,19 @@ def test_recommend_with_two_files_names_the_node_that_counted(tmp_path: Path) ->
                             "--samples", "0", *paths], capture_output=True, text=True, env=env,
                            timeout=120, cwd=ROOT)
     assert "Machines probed" in table.stdout and "* gpu-box" in table.stdout
+
+
+def test_the_cluster_table_shows_every_node_and_the_inter_node_figure() -> None:
+    import io
+
+    from rich.console import Console
+
+    from selector.cli.probe import cluster_table
+
+    console = Console(width=200, file=io.StringIO())
+    console.print(cluster_table(_cluster(False)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Cluster head:6379: 3 alive node(s), real" in text
+    assert "Node n2 (10.0.0.2" in text and "failed: the node or its worker died" in text
+    assert text.count("Probes on") == 2  # the two nodes that measured
+    assert "Between nodes: all-reduce peak bus 1.05 GB/s over 2 nodes" in text

@@ -184,9 +184,10 @@ def cluster_table(report: ProbeReport) -> RenderableType:
     info = report.cluster
     assert info is not None
     kind = "simulated (one machine)" if info.simulated else "real"
+    ready = f", ready in {info.startup_s:.1f} s" if info.startup_s is not None else ""
     parts: list[RenderableType] = [Text(
         f"Cluster {info.address}: {info.nodes_alive} alive node(s), {kind}; Ray "
-        f"{info.ray_version}, ready in {info.startup_s:.1f} s", style="bold")]
+        f"{info.ray_version or '?'}{ready}", style="bold")]
     for node in report.nodes:
         head = (f"Node {node.hostname or '?'} ({node.ip}, id {node.node_id[:12]}, "
                 f"{node.host.get('cpu_count', '?')} CPUs, {node.gpus or 0} GPUs): {node.status}")

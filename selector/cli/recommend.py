@@ -290,7 +290,7 @@ def fleet_outcomes(paths: list[Path], cluster: str | None, answers: Answers, dev
 
         request = ProbeRequest(pythons=tuple(answers.pythons or []),
                                budget=answers.budget or "quick", device=device)
-        reports.append((f"--cluster {cluster}", measure_cluster(cluster, request)))
+        reports.append(("--cluster", measure_cluster(cluster, request)))
     outcomes, nodes, warnings = select(reports, hardware)
     for warning in warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)

@@ -147,6 +147,7 @@ def write_report(path: Path, *, args: argparse.Namespace, started: dt.datetime,
         "c": "c. Probe accuracy (GEMM)",
         "d": "d. Robustness analysis speed",
         "e": "e. Training-step probes: cost and accuracy",
+        "f": "f. Cluster probing on Ray: overhead against local probes",
     }
     body: list[str] = []
     for key in PARTS:

@@ -5,7 +5,7 @@
 
 Every figure is measured side by side with what it is compared to, the commands interleaved
 (A, B, A, B, ..., the order rotated each round) after waiting for a quiet CPU, and reported as
-the median with its spread. Five parts:
+the median with its spread. Six parts:
 
 a. CLI latency and memory (``dlselect --help``, ``recommend --no-probe``): cli_latency.py;
 b. the cost of ``dlselect probe --budget quick`` (training steps included) against importing
@@ -15,7 +15,9 @@ c. the accuracy of the quick probe's GEMM against a long dedicated measurement:
 d. the vectorised robustness analysis against a per-sample scikit-criteria loop:
    robustness_speed.py (with robustness_worker.py);
 e. the quick probe's training steps: their cost, and their samples/s against a long dedicated
-   measurement of the same steps: training_steps.py (with train_long.py).
+   measurement of the same steps: training_steps.py (with train_long.py);
+f. the overhead of probing through Ray (``--cluster local:1``) against the same probes run
+   locally: cluster_bench.py.
 
 Each part's module has one ``measure(runs)`` returning a ``Section`` (figures and Markdown);
 _common.py holds what they share (paths, targets, the interleaved runner), _proc.py and
@@ -35,6 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import cli_latency
+import cluster_bench
 import probe_accuracy
 import probe_suite
 import robustness_speed
@@ -82,8 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parts[key] = probe_accuracy.measure(args.runs, cpu)
         elif key == "d":
             parts[key] = robustness_speed.measure(args.runs, 150 if args.quick else 300)
-        else:
+        elif key == "e":
             parts[key] = training_steps.measure(args.runs)
+        else:
+            parts[key] = Section(*cluster_bench.part_cluster(args.runs, log=log))
     if parts["b"].ran and parts["c"].ran:
         explain_exits(parts["b"], parts["c"].extra.get("overhead", {}))
     runtime = time.perf_counter() - t0

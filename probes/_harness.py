@@ -65,8 +65,10 @@ MAX_INNER_LOOPS = 1_000_000
 
 TRAINING_OPS = ("train_cnn", "train_lstm", "train_transformer")
 STANDARD_OPS = ("gemm", "conv2d", "lstm", *TRAINING_OPS)
+# Multi-device ops (``_multidevice.py``): run only when ``--ops`` names them, never by default.
+MULTI_DEVICE_OPS = ("allreduce", "scaling")
 KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
-             *TRAINING_OPS, *(f"{op}_compiled" for op in TRAINING_OPS))
+             *TRAINING_OPS, *(f"{op}_compiled" for op in TRAINING_OPS), *MULTI_DEVICE_OPS)
 
 # What an op really ran in: float32 storage and math (fp32); float32 storage with TF32 tensor-core
 # math, i.e. inputs rounded to a 10-bit mantissa (tf32); bfloat16 (bf16) or float16 (fp16).
@@ -688,6 +690,7 @@ def run_ops(args: ProbeArgs, builders: Mapping[str, OpBuilder], sync: Sync,
     is recorded in ``op_errors`` and the others go on.
     """
     wanted = args.ops or (*builders, *(op for op in STANDARD_OPS if op not in builders))
+    wanted = [op for op in wanted if op not in MULTI_DEVICE_OPS]  # measured by _multidevice
     results = OpResults(ops={}, op_errors={}, unsupported_ops=[])
     specs: dict[str, OpSpec | Grown] = {}
     checked: dict[str, dict[str, Any]] = {}
@@ -867,9 +870,11 @@ class ProbeInfo:
     stands_for: str | None = None
 
 
-def document(args: ProbeArgs, info: ProbeInfo, results: OpResults) -> dict[str, Any]:
-    """The probe's JSON document, schema_version 1 (see docs/probes.md)."""
-    return {
+def document(args: ProbeArgs, info: ProbeInfo, results: OpResults,
+             multi_device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The probe's JSON document, schema_version 1 (see docs/probes.md); ``multi_device``
+    (the ``allreduce`` and ``scaling`` results, when asked for) is an optional key."""
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "probe": info.probe,
         "framework": info.framework,
@@ -888,6 +893,9 @@ def document(args: ProbeArgs, info: ProbeInfo, results: OpResults) -> dict[str, 
         "op_errors": results.op_errors,
         "elapsed_s": time.perf_counter() - _STARTED - results.waited_s,
     }
+    if multi_device:
+        doc["multi_device"] = dict(multi_device)
+    return doc
 
 
 def emit(doc: Mapping[str, Any], args: ProbeArgs) -> None:

@@ -24,6 +24,8 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multi_jax
+import _multidevice
 import _train_jax
 
 PROBE = "jax"
@@ -245,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(jax, np, dev, device, args.budget, sync)
     builders.update(_train_jax.builders(jax, device, dev, args.budget, np))
     results = h.run_ops(args, builders, sync)
+    multi = _multidevice.run(args, results, _multi_jax.measurers(jax, device, args.budget))
     info = h.ProbeInfo(
         probe=PROBE,
         framework="jax",
@@ -253,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         devices=_devices(gpus),
         framework_threads=None,  # XLA sizes its CPU thread pool itself and does not report it
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multidevice
 import _train_mxnet
 
 PROBE = "mxnet"
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(mx, np, device, args.budget, features, _blas_note(openblas), sync)
     builders.update(_train_mxnet.builders(mx, device, None, args.budget, np))
     results = h.run_ops(args, builders, sync)
+    multi = _multidevice.run(args, results, {}, _multidevice.unsupported(PROBE))
     info = h.ProbeInfo(
         probe=PROBE,
         framework="mxnet",
@@ -223,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         devices=_devices(mx),
         framework_threads=None,  # MXNet has no API that reports its operator thread count
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

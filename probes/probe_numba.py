@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multidevice
 import _training
 
 PROBE = "numba"
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     unsupported = dict.fromkeys(h.TRAINING_OPS, _training.NUMBA_UNSUPPORTED)
     # njit calls are synchronous
     results = h.run_ops(args, builders, lambda _out: None, unsupported)
+    multi = _multidevice.run(args, results, {}, _multidevice.unsupported(PROBE))
     info = h.ProbeInfo(
         probe=PROBE,
         framework="numba",
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         devices=[h.cpu_device()],
         framework_threads=int(numba.get_num_threads()),
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

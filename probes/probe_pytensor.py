@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multidevice
 import _training
 
 PROBE = "pytensor"
@@ -218,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     unsupported = dict.fromkeys(h.TRAINING_OPS, _training.PYTENSOR_UNSUPPORTED)
     # compiled functions are synchronous
     results = h.run_ops(args, builders, lambda _out: None, unsupported)
+    multi = _multidevice.run(args, results, {}, _multidevice.unsupported(PROBE))
     info = h.ProbeInfo(
         probe=PROBE,
         framework="pytensor",
@@ -227,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         framework_threads=None,  # PyTensor does not report a thread count (BLAS decides)
         stands_for="theano",
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

@@ -17,6 +17,8 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multi_tensorflow
+import _multidevice
 import _train_tensorflow
 
 PROBE = "tensorflow"
@@ -209,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(tf, np, device, args.budget, sync)
     builders.update(_train_tensorflow.builders(tf, device, None, args.budget, np))
     results = h.run_ops(args, builders, sync)
+    multi = _multidevice.run(args, results, _multi_tensorflow.measurers(tf, device, args.budget),
+                             {"scaling": _multi_tensorflow.SCALING_UNSUPPORTED})
     info = h.ProbeInfo(
         probe=PROBE,
         framework="tensorflow",
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         # 0 is TF's way of saying "not set: one thread per usable core".
         framework_threads=tf.config.threading.get_intra_op_parallelism_threads(),
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

@@ -16,6 +16,8 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multi_torch
+import _multidevice
 import _train_torch
 
 PROBE = "torch"
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(torch, np, device, args.budget, sync)
     builders.update(_train_torch.builders(torch, device, None, args.budget, np))
     results = h.run_ops(args, builders, sync)
+    multi = _multidevice.run(args, results, _multi_torch.measurers(torch, device, args.budget))
     info = h.ProbeInfo(
         probe=PROBE,
         framework="torch",
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         devices=_devices(torch),
         framework_threads=torch.get_num_threads(),
     )
-    h.emit(h.document(args, info, results), args)
+    h.emit(h.document(args, info, results, multi), args)
     return 0
 
 

@@ -409,6 +409,28 @@ class Measurement(Frozen):
     reason: str | None = None
 
 
+class NodeUse(Frozen):
+    """One machine (a probe-results file, or a node of a ``--cluster`` run) and whether its
+    figures counted (docs/cluster.md)."""
+
+    name: str
+    #: the file (and cluster address) it came from
+    source: str
+    node_id: str | None = None
+    ip: str | None = None
+    host_id: str | None = None
+    gpus: int = 0
+    #: ok, failed or timeout (a node of a cluster run that did not finish)
+    status: str = "ok"
+    #: its hardware matches the team's
+    matches: bool
+    #: its figures are the ones ranked (one node's only)
+    counted: bool
+    #: framework -> what it measured there, in a few words
+    measured: dict[str, str] = {}
+    reason: str
+
+
 class CriticalWeight(Frozen):
     """The smallest change of one criterion's weight (others renormalised proportionally)
     that changes the winner (Triantaphyllou and Sanchez 1997)."""
@@ -548,3 +570,6 @@ class Recommendation(Frozen):
     age: Age | None = None
     #: Several people's priorities and where they disagree; absent for one person's answers.
     stakeholders: Stakeholders | None = None
+    #: With probe results from several machines (or a cluster): every node and which one's
+    #: figures counted. Empty with one machine.
+    nodes: list[NodeUse] = []

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.status import Status
 
-    from selector.probing.models import Outcome, ProbeReport
+    from selector.probing.models import NodeReport, Outcome, ProbeReport
     from selector.probing.runner import Job
     from selector.probing.service import ProbeRequest
 
@@ -83,9 +83,18 @@ def probe_command(
         "table", "--format", "-f", metavar="FORMAT", help="Output: table or json."
     ),
     refresh: bool = typer.Option(False, "--refresh", help="Measure again, ignoring the cache."),
+    ops: str | None = typer.Option(
+        None, "--ops", metavar="OP[,OP...]",
+        help="Measure only these ops (default: each probe's standard set). The multi-device "
+        "ops allreduce and scaling run only when named here."),
     discover_here: bool = typer.Option(
         False, "--discover-here", help="Also search the working folder's .venv* environments "
         "(their interpreters are run; off unless you trust the folder)."),
+    cluster: str | None = typer.Option(
+        None, "--cluster", metavar="ADDRESS",
+        help="Probe every node of a Ray cluster: host:port, ray://host:port, auto (the cluster "
+        "this machine belongs to) or local:N (a private local cluster of N simulated nodes). "
+        "Needs: pip install 'dlselect[cluster]'."),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -95,26 +104,103 @@ def probe_command(
     ),
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
-    from selector.probing.service import ProbeRequest
+    from selector.probing.service import ProbeRequest, parse_ops
 
     if fmt not in ("table", "json"):
         raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
     if output is not None and not is_stdout(output):
         target(output)  # refused now, not after minutes of measuring
-    report = measure_with_progress(
-        ProbeRequest(
+    request = ProbeRequest(
             frameworks=tuple(framework),
             pythons=tuple(python),
             budget=budget,
             device=device,
             refresh=refresh,
             discover_here=discover_here,
-        )
+            ops=parse_ops(ops) if ops is not None else (),
     )
+    if cluster is not None:
+        report = measure_cluster(cluster, request)
+    else:
+        report = measure_with_progress(request)
     if fmt == "json":
         emit(report.model_dump_json(indent=2) + "\n", output=output, plain=True)
+    elif report.cluster is not None:
+        emit(cluster_table(report), output=output, plain=False)
     else:
         emit(probe_table(report), output=output, plain=False)
+
+
+def measure_cluster(address: str, request: ProbeRequest) -> ProbeReport:
+    """``--cluster``: one probe run per node of a Ray cluster (selector.cluster, the only
+    place that imports Ray); progress and warnings on stderr."""
+    from selector.cluster import require_ray
+
+    require_ray()
+    check_request_names(request)
+    from selector.cluster.ray_probe import ClusterRequest, check_address, probe_cluster
+
+    check_address(address)
+    reporter = ClusterConsoleReporter()
+    report = probe_cluster(ClusterRequest(address=address, probe=request), reporter=reporter)
+    for warning in report.warnings:
+        typer.echo(f"dlselect: warning: {warning}", err=True)
+    return report
+
+
+def check_request_names(request: ProbeRequest) -> None:
+    """What can be checked here before a cluster runs the request: budget, device, names."""
+    from selector.probing.service import check_frameworks
+
+    if request.budget not in BUDGETS:
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
+    if request.device not in DEVICES:
+        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    check_frameworks(request.frameworks)
+
+
+class ClusterConsoleReporter:
+    """One line on stderr per event: connected, each node finished."""
+
+    def connected(self, address: str, nodes: int) -> None:
+        typer.echo(f"dlselect: connected to {address}: {nodes} alive node(s); probing each",
+                   err=True)
+
+    def submitted(self, node_ids: list[str], local: object) -> None:
+        pass
+
+    def node_finished(self, node: NodeReport) -> None:
+        ok = sum(1 for r in node.results if r.status == "ok")
+        what = f"{ok} framework(s) measured" if node.status == "ok" else node.reason
+        typer.echo(f"dlselect: node {node.hostname or node.node_id[:12]} ({node.ip}): "
+                   f"{node.status}: {what}", err=True)
+
+
+def cluster_table(report: ProbeReport) -> RenderableType:
+    """Per node: who it is and its probe table; then the inter-node all-reduce."""
+    from rich.console import Group
+    from rich.text import Text
+
+    info = report.cluster
+    assert info is not None
+    kind = "simulated (one machine)" if info.simulated else "real"
+    ready = f", ready in {info.startup_s:.1f} s" if info.startup_s is not None else ""
+    parts: list[RenderableType] = [Text(
+        f"Cluster {info.address}: {info.nodes_alive} alive node(s), {kind}; Ray "
+        f"{info.ray_version or '?'}{ready}", style="bold")]
+    for node in report.nodes:
+        head = (f"Node {node.hostname or '?'} ({node.ip}, id {node.node_id[:12]}, "
+                f"{node.host.get('cpu_count', '?')} CPUs, {node.gpus or 0} GPUs): {node.status}")
+        parts.append(Text(head + (f": {node.reason}" if node.reason else ""), style="bold"))
+        if node.results:
+            parts.append(probe_table(report.model_copy(update={
+                "host": node.host, "results": node.results, "cluster": None, "nodes": []})))
+    for inter in report.inter_node:
+        r = inter.result
+        parts.append(Text(f"Between nodes: all-reduce peak bus {r.peak_bus_gbps():.3g} GB/s "
+                          f"over {r.devices} nodes ({r.backend})"
+                          + ("; simulated: shown, not ranked" if r.simulated else "")))
+    return Group(*parts)
 
 
 def measure_with_progress(request: ProbeRequest) -> ProbeReport:
@@ -210,7 +296,39 @@ def probe_table(report: ProbeReport) -> RenderableType:
         table,
         Text("~ unstable: interquartile range above 10% of the median", style="dim"),
     ]
+    parts.extend(Text(line) for line in multi_device_lines(report.results))
     if reasons:
         parts.append(Text("Notes:", style="bold"))
         parts.extend(Text(f"  {i}.{r.plain[1:]}") for i, r in enumerate(reasons, start=1))
     return Group(*parts)
+
+
+def multi_device_lines(results: list[Outcome]) -> list[str]:
+    """One line per multi-device result: peak all-reduce bus bandwidth, scaling efficiency;
+    simulated ones say so (they are shown, never ranked)."""
+    lines = []
+    for res in results:
+        multi = res.multi_device
+        if multi is None:
+            continue
+        for result, figure in (
+            (multi.allreduce, multi.allreduce and
+             f"all-reduce peak bus {multi.allreduce.peak_bus_gbps():.3g} GB/s "
+             f"({', '.join(_size(s.bytes) for s in multi.allreduce.sizes)})"),
+            (multi.scaling, multi.scaling and
+             f"train_cnn scaling efficiency {multi.scaling.efficiency:.2f}"),
+        ):
+            if result is None or not figure:
+                continue
+            kind = "simulated " if result.simulated else ""
+            lines.append(f"{res.framework}: {figure} on {result.devices} {kind}"
+                         f"{result.device.upper()} devices ({result.backend})"
+                         + ("; simulated: shown, not ranked" if result.simulated else ""))
+    return (["Multi-device:", *(f"  {line}" for line in lines)]) if lines else []
+
+
+def _size(nbytes: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if nbytes >= scale and nbytes % scale == 0:
+            return f"{nbytes // scale} {unit}"
+    return f"{nbytes} B"

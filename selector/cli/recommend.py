@@ -4,6 +4,7 @@ both: flags over file over defaults)."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +23,13 @@ from selector.cli.common import (
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from selector.answers import Answers
     from selector.engine.recommend import Decision
-    from selector.models import Recommendation
+    from selector.models import NodeUse, Recommendation
     from selector.probing.models import Outcome
-    from selector.vocab import OutputFormat
+    from selector.vocab import Hardware, OutputFormat
 
 #: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
 #: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
@@ -93,8 +96,13 @@ def recommend_command(
         "--probe-results",
         metavar="FILE",
         help="Rank with measurements saved by `dlselect probe --format "
-        "json` (repeatable; e.g. one file per machine).",
+        "json` (repeatable; e.g. one file per machine: the figures of the machine that "
+        "matches the team's hardware count).",
     ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", metavar="ADDRESS",
+        help="Probe every node of a Ray cluster first (as `dlselect probe --cluster`) and rank "
+        "with the node that matches the team's hardware."),
     python: list[str] = typer.Option(
         [],
         "--python",
@@ -217,7 +225,7 @@ def recommend_command(
     if to_file is not None and chart_file is not None:
         distinct(chart_file, to_file, names=("--chart", "--output"))
     decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
-                                   discover_here=discover_here, people=people)
+                                   discover_here=discover_here, people=people, cluster=cluster)
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -257,12 +265,15 @@ def recommend_from_answers(
     stale_years: int = 2,
     discover_here: bool = False,
     people: list[tuple[str, dict[str, float]]] | None = None,
+    cluster: str | None = None,
 ) -> Recommendation:
     """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
     (so a saved session replays to the same result). ``people``: several stakeholders'
-    (name, weights), ranked together with ``answers`` as what they share."""
+    (name, weights), ranked together with ``answers`` as what they share; ``cluster``: a Ray
+    cluster to probe (``dlselect probe --cluster``)."""
     return decide_from_answers(answers, probe_results, stale_years=stale_years,
-                               discover_here=discover_here, people=people).recommendation
+                               discover_here=discover_here, people=people,
+                               cluster=cluster).recommendation
 
 
 def decide_from_answers(
@@ -272,6 +283,7 @@ def decide_from_answers(
     stale_years: int = 2,
     discover_here: bool = False,
     people: list[tuple[str, dict[str, float]]] | None = None,
+    cluster: str | None = None,
 ) -> Decision:
     """``recommend_from_answers``, with the decision matrix behind it (for the HTML page)."""
     from selector.engine.profile import build_profile
@@ -303,10 +315,10 @@ def decide_from_answers(
         raise DlselectError(f"--stale-years must be between 0 and 100, got {stale_years}")
     device = probe_device(answers)
     outcomes: list[Outcome] | None = None
-    if probe_results:
-        from selector.probing.results import load_outcomes
-
-        outcomes = load_outcomes(list(probe_results))
+    nodes: list[NodeUse] = []
+    if probe_results or cluster is not None:
+        outcomes, nodes = fleet_outcomes(list(probe_results or []), cluster, answers, device,
+                                         profile.hardware)
     if answers.probe:
         outcomes = (outcomes or []) + run_live_probes(
             answers.pythons or [], answers.budget or "quick", device, here=discover_here
@@ -317,9 +329,33 @@ def decide_from_answers(
         decision = decide_group(profile, people, probes=outcomes, stale_years=stale_years)
     else:
         decision = decide(profile, probes=outcomes, stale_years=stale_years)
+    if nodes:
+        decision = replace(decision, recommendation=decision.recommendation.model_copy(
+            update={"nodes": nodes}))
     for warning in decision.recommendation.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return decision
+
+
+def fleet_outcomes(paths: list[Path], cluster: str | None, answers: Answers, device: str,
+                   hardware: Sequence[Hardware]) -> tuple[list[Outcome], list[NodeUse]]:
+    """Probe results from files and a cluster run: the counted node's outcomes and every node
+    (selector.probing.fleet)."""
+    from selector.probing.fleet import select
+    from selector.probing.results import load_reports
+
+    reports = load_reports(paths)
+    if cluster is not None:
+        from selector.cli.probe import measure_cluster
+        from selector.probing.service import ProbeRequest
+
+        request = ProbeRequest(pythons=tuple(answers.pythons or []),
+                               budget=answers.budget or "quick", device=device)
+        reports.append(("--cluster", measure_cluster(cluster, request)))
+    outcomes, nodes, warnings = select(reports, hardware)
+    for warning in warnings:
+        typer.echo(f"dlselect: warning: {warning}", err=True)
+    return outcomes, nodes
 
 
 def output_format(fmt: str) -> OutputFormat:

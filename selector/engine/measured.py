@@ -235,3 +235,128 @@ def gpu_exclusions(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outc
                                  f"(a CPU-only build?), while {seeing} does")
                 for fid, s in sees.items() if not s]
     return excluded, []
+
+
+# --------------------------------------------------------------------------- multi-device
+
+#: Criteria fed by multi-device probes, and from which result (docs/probes-in-ranking.md).
+MULTI_GPU = "multi_gpu"
+DISTRIBUTED = "distributed"
+
+
+def _interval(value: float, low: float, high: float, unstable: bool) -> Rate:
+    return Rate(value=value, low=max(low, 0.0), high=max(high, value), unstable=unstable)
+
+
+def scaling_rate(outcome: Outcome) -> Rate | None:
+    """Scaling efficiency, t_1 / t_n per device-batch, with its interval from both runs'
+    interquartile ranges."""
+    s = outcome.multi_device.scaling if outcome.multi_device else None
+    if s is None:
+        return None
+    one, many = s.single, s.multi
+    # efficiency = thr_n / (n thr_1); thr = examples / median: the interval moves both medians.
+    low = s.efficiency * (one.median_s - one.iqr_s / 2) / one.median_s \
+        * many.median_s / (many.median_s + many.iqr_s / 2)
+    high = s.efficiency * (one.median_s + one.iqr_s / 2) / one.median_s \
+        * many.median_s / max(many.median_s - many.iqr_s / 2, many.median_s / 1e3)
+    return _interval(s.efficiency, low, high, one.unstable or many.unstable)
+
+
+def bus_rate(outcome: Outcome, inter_node: bool = False) -> Rate | None:
+    """The all-reduce's peak bus bandwidth (GB/s), with its interval from that size's IQR."""
+    multi = outcome.multi_device
+    result = (multi.inter_node if inter_node else multi.allreduce) if multi else None
+    if result is None:
+        return None
+    row = max(result.sizes, key=lambda r: r.bus_gbps)
+    half = row.iqr_s / 2
+    return _interval(row.bus_gbps, row.bus_gbps * row.median_s / (row.median_s + half),
+                     row.bus_gbps * row.median_s / max(row.median_s - half, row.median_s / 1e3),
+                     row.unstable)
+
+
+def measure_multi_device(snapshot: Snapshot, outcomes: Sequence[Outcome],
+                         ) -> tuple[Snapshot, list[Measurement], list[str]]:
+    """Real multi-GPU figures into ``multi_gpu`` (scaling efficiency where at least two
+    frameworks measured it, else the all-reduce's peak bus bandwidth) and real inter-node
+    all-reduce figures into ``distributed``, the way GEMM feeds ``speed``: ratio to the best,
+    mapped onto the scale, blended half and half. Simulated figures (devices simulated on CPU
+    cores, or nodes of one machine) are listed, never blended."""
+    results: list[Measurement] = []
+    warnings: list[str] = []
+    criteria = {c.id for c in snapshot.criteria}
+    ids = {f.id for f in snapshot.frameworks}
+    for criterion, metrics in (
+        (MULTI_GPU, (("scaling_efficiency", scaling_rate, "scaling"),
+                     ("allreduce_bus_gbps", bus_rate, "allreduce"))),
+        (DISTRIBUTED, (("inter_node_bus_gbps", lambda o: bus_rate(o, True), "inter_node"),)),
+    ):
+        if criterion not in criteria:
+            continue
+        real: dict[str, dict[str, tuple[Outcome, Rate]]] = {}
+        for outcome in outcomes:
+            spec = spec_for(outcome.framework)
+            if outcome.status is not ProbeStatus.OK or spec is None or not outcome.multi_device:
+                continue
+            for metric, measure, field in metrics:
+                result = getattr(outcome.multi_device, field)
+                found = measure(outcome)
+                if result is None or found is None:
+                    continue
+                for kb_id in (k for k in spec.kb_ids if k in ids):
+                    if result.simulated or result.device != "gpu" and field != "inter_node":
+                        results.append(_multi_not_blended(
+                            snapshot, kb_id, criterion, outcome, metric, found, result.device,
+                            "simulated devices (CPU cores standing in for devices, or nodes "
+                            "of one machine): shown, never ranked" if result.simulated else
+                            f"measured on {result.device.upper()} devices, not GPUs"))
+                        continue
+                    current = real.setdefault(metric, {}).get(kb_id)
+                    if current is None or found.value > current[1].value:
+                        real[metric][kb_id] = (outcome, found)
+        chosen = next((m for m, _, _ in metrics if len(real.get(m, {})) >= 2), None)
+        if chosen is None:
+            if any(real.values()):
+                names = ", ".join(sorted({k for r in real.values() for k in r}))
+                warnings.append(f"real {criterion} figures from fewer than two frameworks "
+                                f"({names}); {criterion} stays as the knowledge base has it")
+            continue
+        snapshot, blended = _blend(snapshot, criterion, chosen, real[chosen])
+        results += blended
+    return snapshot, results, warnings
+
+
+def _blend(snapshot: Snapshot, criterion: str, metric: str,
+           rates: dict[str, tuple[Outcome, Rate]]) -> tuple[Snapshot, list[Measurement]]:
+    best = max((r for _, r in rates.values()), key=lambda r: r.value)
+    low, high = snapshot.scale.min, snapshot.scale.max
+    results = []
+    new_values: dict[str, float] = {}
+    for kb_id, (outcome, found) in rates.items():
+        ratio, ratio_low, ratio_high = _ratio(found, best)
+        probe_value = low + (high - low) * ratio
+        knowledge = snapshot.score(kb_id, criterion).value
+        value = (1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * probe_value
+        new_values[kb_id] = value
+        results.append(Measurement(
+            framework=kb_id, criterion=criterion, probe=outcome.framework,
+            version=outcome.version, interpreter=outcome.interpreter,
+            ops={metric: round(found.value, 6)}, ratio=round(ratio, 6),
+            knowledge_value=knowledge, probe_value=round(probe_value, 6), value=round(value, 6),
+            device="gpu", ratio_low=round(ratio_low, 6), ratio_high=round(ratio_high, 6),
+            unstable=found.unstable))
+    scores = [s.model_copy(update={"value": new_values[s.framework]})
+              if s.criterion == criterion and s.framework in new_values else s
+              for s in snapshot.scores]
+    return snapshot.model_copy(update={"scores": scores}), results
+
+
+def _multi_not_blended(snapshot: Snapshot, kb_id: str, criterion: str, outcome: Outcome,
+                       metric: str, found: Rate, device: str, reason: str) -> Measurement:
+    knowledge = snapshot.score(kb_id, criterion).value
+    return Measurement(framework=kb_id, criterion=criterion, probe=outcome.framework,
+                       version=outcome.version, interpreter=outcome.interpreter,
+                       ops={metric: round(found.value, 6)}, ratio=1.0,
+                       knowledge_value=knowledge, probe_value=knowledge, value=knowledge,
+                       device=device, blended=False, reason=reason)

@@ -89,9 +89,12 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
     warnings: list[str] = []
     probe_excluded: list[Exclusion] = []
     if probes is not None:
-        from selector.engine.measured import gpu_exclusions, measure_speed
+        from selector.engine.measured import gpu_exclusions, measure_multi_device, measure_speed
 
         snapshot, measured, warnings = measure_speed(snapshot, profile, probes)
+        snapshot, multi, multi_warnings = measure_multi_device(snapshot, probes)
+        measured += multi
+        warnings += multi_warnings
         probe_excluded, gpu_warnings = gpu_exclusions(snapshot, profile, probes)
         warnings += gpu_warnings
     kept, excluded = split(snapshot, profile)

@@ -98,6 +98,85 @@ class OpResult(_Open):
         return _must_be_finite(value)
 
 
+#: Bytes of one all-reduce buffer (the probes go to 64 MiB; a file may hold larger).
+MAX_BUFFER_BYTES = 1 << 40
+#: GB/s of one link or bus (NVLink 5 is 1.8 TB/s per GPU).
+MAX_GBPS = 1e5
+#: Devices in one multi-device measurement.
+MAX_DEVICES = 1_000_000
+
+
+class Timing(_Open):
+    """One timed collective or step: first call, median and interquartile range of a call."""
+
+    first_call_s: float = Field(ge=0, le=MAX_SECONDS)
+    median_s: float = Field(gt=0, le=MAX_SECONDS)
+    iqr_s: float = Field(ge=0, le=MAX_SECONDS)
+    samples: int = Field(ge=1, le=MAX_SAMPLES)
+    inner_loops: int = Field(ge=1, le=MAX_INNER_LOOPS)
+    unstable: bool
+
+    @field_validator("first_call_s", "median_s", "iqr_s")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        return _must_be_finite(value) or 0.0
+
+
+class AllreduceSize(Timing):
+    bytes: int = Field(ge=1, le=MAX_BUFFER_BYTES)
+    #: bytes / median time
+    algbw_gbps: float = Field(gt=0, le=MAX_GBPS)
+    #: nccl-tests' bus bandwidth: algbw x 2(n-1)/n
+    bus_gbps: float = Field(ge=0, le=MAX_GBPS)
+
+
+class StepTiming(Timing):
+    #: training examples per second over all the run's devices
+    samples_per_s: float = Field(gt=0, le=MAX_SAMPLES_PER_S)
+
+
+class _MultiDeviceOp(_Open):
+    devices: int = Field(ge=1, le=MAX_DEVICES)
+    #: devices simulated on CPU cores (processes, XLA host devices): shown, never ranked
+    simulated: bool
+    device: str
+    backend: str
+    threads_per_device: int | None = None
+    check: OpCheck | None = None
+    kernel: str | None = None
+    note: str | None = None
+
+
+class AllreduceResult(_MultiDeviceOp):
+    """``allreduce``: a float32 sum all-reduce across ``devices``, per buffer size."""
+
+    dtype: str = "float32"
+    sizes: list[AllreduceSize] = Field(min_length=1)
+
+    def peak_bus_gbps(self) -> float:
+        return max(s.bus_gbps for s in self.sizes)
+
+
+class ScalingResult(_MultiDeviceOp):
+    """``scaling``: the train_cnn step on one and on ``devices`` devices (weak scaling)."""
+
+    model: str
+    batch_per_device: int = Field(ge=1)
+    single: StepTiming
+    multi: StepTiming
+    #: throughput on n devices / (n x throughput on one)
+    efficiency: float = Field(gt=0, le=10.0)
+
+
+class MultiDevice(_Open):
+    """The ``multi_device`` section of a probe document (docs/probes.md)."""
+
+    allreduce: AllreduceResult | None = None
+    scaling: ScalingResult | None = None
+    #: Between nodes, one rank per node (``dlselect probe --cluster``; never written by a probe)
+    inter_node: AllreduceResult | None = None
+
+
 class ProbeDocument(_Open):
     schema_version: Literal[1]
     probe: str
@@ -117,6 +196,8 @@ class ProbeDocument(_Open):
     unsupported_reasons: dict[str, str] = {}
     op_errors: dict[str, str] = {}
     elapsed_s: float = Field(ge=0, le=MAX_SECONDS)
+    #: ``allreduce`` and ``scaling``, when the probe was asked for them
+    multi_device: MultiDevice | None = None
 
 
 class ProbeStatus(StrEnum):
@@ -142,12 +223,69 @@ class Outcome(BaseModel):
     op_errors: dict[str, str] = {}
     #: op -> why the framework cannot run it, where the probe says
     unsupported: dict[str, str] = {}
+    #: ``allreduce`` and ``scaling`` (docs/probes.md, "Multi-device ops"), when asked for
+    multi_device: MultiDevice | None = None
     cached: bool = False
     elapsed_s: float | None = None
     #: the machine before and after the measurement (CPU frequency; GPU clocks, temperature
     #: and throttle reasons with nvidia-ml-py), and what changed in between
     machine: dict[str, object] | None = None
     machine_changes: list[str] = []
+
+
+class NodeStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+class NodeReport(BaseModel):
+    """One node of a cluster probe run (``dlselect probe --cluster``, docs/cluster.md): who it
+    is, its hardware, and its own probe results; a node that died, hung or could not run
+    dlselect has a status and a reason instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node_id: str
+    hostname: str | None = None
+    ip: str | None = None
+    status: NodeStatus
+    reason: str | None = None
+    #: the node's host facts (as ``host`` of a one-machine report)
+    host: dict[str, object] = {}
+    results: list[Outcome] = []
+    warnings: list[str] = []
+    #: GPUs Ray counts on the node (its ``GPU`` resource)
+    gpus: int | None = None
+    #: the thread, device and precision variables the node's probes ran with (Ray's
+    #: ``OMP_NUM_THREADS`` cap removed)
+    probe_env: dict[str, str] = {}
+    elapsed_s: float | None = None
+
+
+class InterNode(BaseModel):
+    """An all-reduce between nodes, one rank per node."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    framework: str
+    version: str | None = None
+    #: node ids of the ranks, rank 0 first
+    nodes: list[str]
+    result: AllreduceResult
+
+
+class ClusterInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: as given: a Ray address, ``auto`` or ``local:N``
+    address: str
+    #: ``local:N``, or nodes that all share one machine: their figures are never ranked
+    simulated: bool
+    nodes_alive: int = Field(ge=0)
+    ray_version: str | None = None
+    #: seconds from the first call to Ray until the cluster was ready (``local:N`` starts it)
+    startup_s: float | None = None
 
 
 class ProbeReport(BaseModel):
@@ -159,3 +297,8 @@ class ProbeReport(BaseModel):
     budget: str
     results: list[Outcome]
     warnings: list[str] = []
+    #: ``dlselect probe --cluster``: the cluster, one report per node, the inter-node figures
+    #: (``results`` is then empty; each node has its own)
+    cluster: ClusterInfo | None = None
+    nodes: list[NodeReport] = []
+    inter_node: list[InterNode] = []

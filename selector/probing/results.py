@@ -41,3 +41,7 @@ def load_report(path: Path) -> ProbeReport:
 
 def load_outcomes(paths: list[Path]) -> list[Outcome]:
     return [o for path in paths for o in load_report(path).results]
+
+
+def load_reports(paths: list[Path]) -> list[tuple[str, ProbeReport]]:
+    return [(str(path), load_report(path)) for path in paths]

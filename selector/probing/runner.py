@@ -59,7 +59,7 @@ class Job:
     version: str | None = None
     budget: str = "quick"
     device: str = "auto"
-    #: only these ops (``--ops``); empty: the probe's default set
+    #: ``--ops`` for the probe; empty: its default set (multi-device ops only when named)
     ops: tuple[str, ...] = ()
 
 
@@ -339,10 +339,17 @@ def read_document(job: Job, output: Path) -> Outcome:
         return _outcome(job, ProbeStatus.FAILED,
                         f"invalid output: reports framework {doc.framework!r}")
     ops, op_errors = _checked_ops(doc)
+    multi = doc.multi_device
+    if multi is not None:
+        for name in ("allreduce", "scaling"):
+            result = getattr(multi, name)
+            if result is not None and result.check is not None and not result.check.ok:
+                multi = multi.model_copy(update={name: None})
+                op_errors[name] = "wrong result: failed its check"
     return Outcome(framework=job.framework, version=doc.version, interpreter=job.interpreter,
                    status=ProbeStatus.OK, stands_for=doc.stands_for, devices=doc.devices,
                    ops=ops, op_errors=op_errors, unsupported=doc.unsupported_reasons,
-                   elapsed_s=doc.elapsed_s)
+                   multi_device=multi, elapsed_s=doc.elapsed_s)
 
 
 def _checked_ops(doc: ProbeDocument) -> tuple[dict[str, OpResult], dict[str, str]]:

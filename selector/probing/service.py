@@ -25,6 +25,36 @@ class ProbeRequest:
     timeouts: Timeouts = field(default_factory=Timeouts)
     #: Search the working folder's ``.venv*`` too (the user opted in: --discover-here).
     discover_here: bool = False
+    #: ``--ops``: the ops each probe measures; empty: its default set. The multi-device ops
+    #: (allreduce, scaling) run only when named here.
+    ops: tuple[str, ...] = ()
+
+
+#: Ops a probe may be asked for by name (probes/_harness.py KNOWN_OPS).
+KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
+             "train_cnn", "train_lstm", "train_transformer", "train_cnn_compiled",
+             "train_lstm_compiled", "train_transformer_compiled", "allreduce", "scaling")
+MULTI_DEVICE_OPS = ("allreduce", "scaling")
+#: The multi-device ops start worker processes (each importing the framework) and time up to
+#: nine buffer sizes: a probe asked for them may measure this long before it is killed.
+MULTI_DEVICE_MEASURE_S = 600.0
+
+
+def timeouts_for(request: ProbeRequest) -> Timeouts:
+    if set(request.ops) & set(MULTI_DEVICE_OPS):
+        return replace(request.timeouts,
+                       measure_s=max(request.timeouts.measure_s, MULTI_DEVICE_MEASURE_S))
+    return request.timeouts
+
+
+def parse_ops(text: str) -> tuple[str, ...]:
+    """``--ops a,b``: names checked against the probes' ops (DlselectError otherwise)."""
+    names = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    unknown = [n for n in names if n not in KNOWN_OPS]
+    if not names or unknown:
+        raise DlselectError(f"unknown op(s) for --ops: {', '.join(unknown) or '(none given)'}; "
+                            f"allowed: {', '.join(KNOWN_OPS)}")
+    return names
 
 
 def check_frameworks(names: tuple[str, ...]) -> None:
@@ -83,11 +113,12 @@ def probe(request: ProbeRequest, reporter: Reporter | None = None,
         for interp in having:
             job = Job(framework=name, interpreter=interp.path,
                       program=probes_dir() / spec.program, version=interp.found[spec.module],
-                      budget=request.budget, device=request.device)
+                      budget=request.budget, device=request.device, ops=request.ops)
             key = cache.cache_key(interpreter=job.interpreter, framework=name,
                                   version=job.version, host_id=str(host["id"]),
                                   budget=job.budget, device=job.device, program=job.program,
-                                  context=context)
+                                  context={**context, "ops": list(request.ops)}
+                                  if request.ops else context)
             cached = None if request.refresh else _cached(key, warnings)
             if cached is not None:
                 results[slot] = cached
@@ -154,12 +185,12 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
     stand) and keep, op by op, the steadier figure; cache only stable results. A figure still
     unstable is kept (with its interquartile range, which the ranking carries as its
     uncertainty) and reported, never cached."""
-    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=request.timeouts, reporter=reporter,
-                        one_at_a_time=serial)
+    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request),
+                        reporter=reporter, one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
     if again:
         retry = [replace(jobs[n][1], ops=tuple(unstable_ops(outcomes[n]))) for n in again]
-        retried = run_jobs(retry, timeouts=request.timeouts, reporter=reporter,
+        retried = run_jobs(retry, timeouts=timeouts_for(request), reporter=reporter,
                            one_at_a_time=serial)
         for n, outcome in zip(again, retried, strict=True):
             outcomes[n] = steadier(outcomes[n], outcome)

@@ -84,14 +84,28 @@ class TableFormatter:
             for o in rec.overrides:
                 parts.append(Text(f"  {o.framework}/{o.criterion}: {o.base_value:g} -> "
                                   f"{o.value:g} ({o.source})"))
+        if rec.nodes:
+            parts.append(Text("Machines probed (the figures of one count):", style="bold"))
+            for node in rec.nodes:
+                where = ", ".join(x for x in (node.ip, f"{node.gpus} GPUs", node.source) if x)
+                what = "; ".join(f"{fw}: {text}" for fw, text in node.measured.items())
+                parts.append(Text(f"  {'*' if node.counted else '-'} {node.name} ({where}): "
+                                  f"{what or node.status}; {node.reason}"))
         for warning in rec.warnings:
             parts.append(Text(f"Warning: {warning}", style="yellow"))
         return Group(*parts)
 
 
 def _rates(ops: dict[str, float]) -> str:
-    return ", ".join(f"{op} {v:.1f} {'samples/s' if op.startswith('train_') else 'GFLOP/s'}"
-                     for op, v in ops.items())
+    return ", ".join(_rate(op, v) for op, v in ops.items())
+
+
+def _rate(op: str, value: float) -> str:
+    if op == "scaling_efficiency":
+        return f"{op} {value:.2f}"
+    if op.endswith("_bus_gbps"):
+        return f"{op} {value:.3g} GB/s"
+    return f"{op} {value:.1f} {'samples/s' if op.startswith('train_') else 'GFLOP/s'}"
 
 
 def _short(names: list[str]) -> str:

@@ -7,11 +7,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -35,6 +37,21 @@ KNOWLEDGE_SCHEMA_VERSION: Literal[2] = 2
 #: Version of the JSON recommendation contract; see docs/json-contract.md for its history.
 RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
 
+
+#: The methods a profile may rank with: ``selector.engine.methods.RANKING_METHODS``, which the
+#: models, below the engine, cannot import (a test checks the two agree).
+RANKING_METHODS = (Method.TOPSIS, Method.WSM)
+
+
+def _ranks(method: Method) -> Method:
+    if method not in RANKING_METHODS:
+        raise ValueError(f"{method.value} cannot rank; use one of "
+                         f"{', '.join(m.value for m in RANKING_METHODS)}")
+    return method
+
+
+RankingMethod = Annotated[Method, AfterValidator(_ranks), WithJsonSchema(
+    {"enum": [m.value for m in RANKING_METHODS], "title": "Method", "type": "string"})]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -255,7 +272,7 @@ class Profile(Frozen):
     deployment: tuple[Deployment, ...] = ()
     #: Explicit weight overrides, criterion -> relative weight (see docs/weights.md).
     weights: dict[str, float] = {}
-    method: Method = Method.TOPSIS
+    method: RankingMethod = Method.TOPSIS
     snapshot: str = DEFAULT_SNAPSHOT
     #: Weight samples of the robustness analysis (0: skip it) and their random seed.
     samples: int = Field(default=20_000, ge=0, le=10_000_000)
@@ -484,7 +501,7 @@ class Recommendation(Frozen):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
     profile: Profile
-    method: Method
+    method: RankingMethod
     weights: dict[str, float]
     ranking: list[Ranked]
     excluded: list[Exclusion]

@@ -106,8 +106,13 @@ class Verdict(StrEnum):
 
 
 class Method(StrEnum):
+    """The MCDA methods (``selector.engine.methods``); a profile ranks with those of
+    ``selector.engine.methods.RANKING_METHODS``, the robustness analysis compares them all."""
+
     TOPSIS = "topsis"
     WSM = "wsm"
+    WPM = "wpm"
+    VIKOR = "vikor"
 
 
 class Objective(StrEnum):

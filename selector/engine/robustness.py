@@ -8,32 +8,29 @@ Three analyses, all pure functions over arrays:
 - **Critical weight change** (Triantaphyllou and Sanchez 1997, "A sensitivity analysis approach
   for some deterministic multi-criteria decision-making methods", Decision Sciences 28(1)): the
   smallest change of one criterion's weight that changes the winner.
-- **Method agreement**: the orders given by TOPSIS, the weighted sum, the weighted product and
-  VIKOR, compared by Kendall's tau.
+- **Method agreement**: the orders given by every method of ``selector.engine.methods`` (TOPSIS,
+  the weighted sum, the weighted product and VIKOR), compared by Kendall's tau.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
-import numpy.typing as npt
 
+from selector.engine import methods as registry
 from selector.engine.matrix import DecisionMatrix, FloatArray
-from selector.engine.ranking import (
-    TIE_TOLERANCE,
+from selector.engine.methods import METHODS, official_scores
+from selector.engine.ordering import (
+    IntArray,
     order,
-    rank,
-    skcriteria_scores,
-    topsis,
-    wsm,
+    ranks_from_scores,
+    sample_ranks,
+    tiebreak_keys,
 )
+from selector.engine.ranking import rank
 from selector.vocab import Method
-
-IntArray = npt.NDArray[np.int64]
 
 #: Weight vectors scored at once: keeps every temporary array of a chunk to a few MB.
 CHUNK = 8192
@@ -103,55 +100,10 @@ def scores_for(matrix: DecisionMatrix, method: Method, weights_samples: FloatArr
     in chunks of ``CHUNK`` rows. Weights must be >= 0 (they need not add up to 1 for TOPSIS).
     """
     samples = np.atleast_2d(np.asarray(weights_samples, dtype=np.float64))
-    if len(matrix.alternatives) == 1:
-        return np.ones((len(samples), 1))
     out = np.empty((len(samples), len(matrix.alternatives)))
-    scaled, unit = matrix.scaled(), matrix.unit()
     for part in _chunks(len(samples)):
-        if method is Method.TOPSIS:
-            out[part] = topsis(unit, samples[part], matrix.maximise)
-        elif method is Method.WSM:
-            out[part] = wsm(scaled, samples[part])
-        else:  # pragma: no cover - exhaustive over Method
-            raise AssertionError(method)
+        out[part] = registry.scores(matrix, method, samples[part])
     return out
-
-
-def tiebreak_keys(matrix: DecisionMatrix, weights_samples: FloatArray) -> tuple[FloatArray, ...]:
-    """The keys ``ranking.order`` breaks ties with, for each weight sample (higher first).
-
-    Weighted sum under that sample, unweighted mean of scaled scores, then the alternative id in
-    alphabetical order (as minus its position).
-    """
-    scaled = matrix.scaled()
-    ids = np.argsort(np.argsort(np.array(matrix.alternatives))).astype(np.float64)
-    return (np.round(wsm(scaled, weights_samples), 12), np.round(scaled.mean(axis=1), 12), -ids)
-
-
-def ranks_from_scores(scores: FloatArray, tiebreaks: Sequence[FloatArray] = ()) -> IntArray:
-    """Ranks 1..A (samples, alternatives): higher score first, no two alternatives share a rank.
-
-    Scores closer than ``ranking.TIE_TOLERANCE`` tie (the rule of ``ranking.order``); ties go to
-    the higher value of each of ``tiebreaks`` in turn (each (A,) or (samples, A)), then to the
-    lower alternative index. With ``tiebreak_keys`` this reproduces ``ranking.order`` exactly.
-    """
-    scores = np.atleast_2d(scores)
-    shape = scores.shape
-    index = np.broadcast_to(np.arange(shape[1]), shape)
-    keys = [index, *(np.broadcast_to(-k, shape) for k in reversed(tiebreaks)),
-            -np.round(scores / TIE_TOLERANCE)]
-    best_first = np.lexsort(keys, axis=-1)
-    ranks = np.empty(shape, dtype=np.int64)
-    np.put_along_axis(ranks, best_first, np.broadcast_to(np.arange(1, shape[1] + 1), shape),
-                      axis=-1)
-    return ranks
-
-
-def _has_tie(scores: FloatArray) -> npt.NDArray[np.bool_]:
-    """Per sample: do two alternatives tie (scores within ``TIE_TOLERANCE``, as ``order``)?"""
-    bucket = np.sort(np.round(scores / TIE_TOLERANCE), axis=1)
-    tied: npt.NDArray[np.bool_] = (np.diff(bucket, axis=1) == 0).any(axis=1)
-    return tied
 
 
 def _rank_counts(ranks: IntArray) -> IntArray:
@@ -199,25 +151,8 @@ class SmaaResult:
 def scores_for_values(matrix: DecisionMatrix, method: Method, values: FloatArray,
                       weights: FloatArray) -> FloatArray:
     """Scores (samples, alternatives) with one matrix of values (samples, alternatives,
-    criteria) and one weight vector (samples, criteria) per sample: the batched form of
-    ``ranking.topsis`` and ``ranking.wsm`` for sampled values."""
-    low, high = matrix.scale
-    unit = (values - low) / (high - low)
-    if method is Method.WSM:
-        scaled = np.where(matrix.maximise, unit, 1.0 - unit)
-        result: FloatArray = np.einsum("kac,kc->ka", scaled, weights)
-        return result
-    norms = np.linalg.norm(unit, axis=1, keepdims=True)
-    u = np.divide(unit, norms, out=np.zeros_like(unit), where=norms > 0)
-    best = np.where(matrix.maximise, u.max(axis=1), u.min(axis=1))[:, None, :]
-    worst = np.where(matrix.maximise, u.min(axis=1), u.max(axis=1))[:, None, :]
-    squared = (weights**2)[:, None, :]
-    d_best = np.sqrt((squared * (u - best) ** 2).sum(axis=2))
-    d_worst = np.sqrt((squared * (u - worst) ** 2).sum(axis=2))
-    total = d_best + d_worst
-    closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),
-                                      where=total > 0)
-    return closeness
+    criteria) and one weight vector (samples, criteria) per sample."""
+    return registry.scores(matrix, method, weights, values)
 
 
 def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
@@ -239,12 +174,7 @@ def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
             scores = scores_for_values(matrix, method, values, weights)
         else:
             scores = scores_for(matrix, method, weights)
-        ranks = ranks_from_scores(scores)
-        # The tie-break keys cost a weighted sum per sample; only samples with a tie need them.
-        tied = _has_tie(scores)
-        if tied.any():
-            ranks[tied] = ranks_from_scores(scores[tied], tiebreak_keys(matrix, weights[tied]))
-        counts += _rank_counts(ranks)
+        counts += _rank_counts(sample_ranks(matrix, scores, weights))
     shares: FloatArray = counts / samples
     return shares
 
@@ -317,20 +247,22 @@ def moved_weights(weights: FloatArray, j: int, new: FloatArray | float) -> Float
 
 
 def _winners(matrix: DecisionMatrix, method: Method, weights: FloatArray) -> IntArray:
-    ranks = ranks_from_scores(scores_for(matrix, method, weights), tiebreak_keys(matrix, weights))
-    winners: IntArray = np.argmin(ranks, axis=1)
+    ranked = ranks_from_scores(scores_for(matrix, method, weights), tiebreak_keys(matrix, weights))
+    winners: IntArray = np.argmin(ranked, axis=1)
     return winners
 
 
-def _wsm_thresholds(matrix: DecisionMatrix, j: int, winner: int) -> list[tuple[float, int]]:
-    """Where the winner's weighted sum meets a challenger's as ``w_j`` moves, with the
-    alternative that leads just past that point.
+def _linear_thresholds(matrix: DecisionMatrix, terms: FloatArray, j: int,
+                       winner: int) -> list[tuple[float, int]]:
+    """Where the winner's score meets a challenger's as ``w_j`` moves, with the alternative
+    that leads just past that point, for a method whose score is ``weights @ terms.T`` (the
+    weighted sum: ``terms`` are the scaled scores).
 
     Along ``moved_weights`` the weights are (1 - t) r + t e_j, so each score is linear in t,
     (1 - t) R_a + t E_a, and the winner's lead over b is zero at t* = D_r / (D_r - D_e), where
     D_r = R_w - R_b and D_e = E_w - E_b.
     """
-    scaled = matrix.scaled()
+    scaled = terms
     ends = moved_weights(matrix.weights, j, np.array([0.0, 1.0]))
     at_rest, at_j = scaled @ ends[0], scaled @ ends[1]
     d_rest, d_j = at_rest[winner] - at_rest, at_j[winner] - at_j
@@ -352,9 +284,9 @@ def _wsm_thresholds(matrix: DecisionMatrix, j: int, winner: int) -> list[tuple[f
         can_move = 0.0 < t + direction * SEARCH_TOLERANCE < 1.0
         gain = direction * (at_j - at_rest) if can_move else np.zeros(len(scaled))
         weights = moved_weights(matrix.weights, j, t)
-        ranks = ranks_from_scores((1.0 - t) * at_rest + t * at_j,
-                                  (np.round(gain, 12), *tiebreak_keys(matrix, weights)))
-        leader = int(np.argmin(ranks[0]))
+        ranked = ranks_from_scores((1.0 - t) * at_rest + t * at_j,
+                                   (np.round(gain, 12), *tiebreak_keys(matrix, weights)))
+        leader = int(np.argmin(ranked[0]))
         if leader != winner:
             found.append((t, leader))
     return found
@@ -399,17 +331,19 @@ def critical_changes(matrix: DecisionMatrix, method: Method) -> tuple[CriticalCh
     """For each criterion, the smallest change of its weight alone that changes the winner
     (Triantaphyllou and Sanchez 1997), or None when no weight in [0, 1] does.
 
-    The weighted sum has a closed form (scores are linear in the moved weight); TOPSIS is searched
-    numerically (``_numeric_thresholds``). The winner is ``ranking.rank``'s.
+    A method linear in the weights (the weighted sum, the weighted product) has a closed form
+    (scores are linear in the moved weight); the others are searched numerically
+    (``_numeric_thresholds``). The winner is ``ranking.rank``'s.
     """
     if len(matrix.criteria) == 1:
         return (None,)  # the only weight is 1 whatever happens
     winner = rank(matrix, method).order[0]
+    terms = METHODS[method].terms(matrix.unit(), matrix.maximise, matrix.span)
     result: list[CriticalChange | None] = []
     for j, name in enumerate(matrix.criteria):
         old = float(matrix.weights[j])
-        candidates = (_wsm_thresholds(matrix, j, winner) if method is Method.WSM
-                      else _numeric_thresholds(matrix, method, j, winner))
+        candidates = (_numeric_thresholds(matrix, method, j, winner) if terms is None
+                      else _linear_thresholds(matrix, terms, j, winner))
         if not candidates:
             result.append(None)
             continue
@@ -439,53 +373,9 @@ def critical_weight_change(matrix: DecisionMatrix, method: Method) -> CriticalCh
 # --------------------------------------------------------------------------- method agreement
 
 
-class AgreementMethod(StrEnum):
-    TOPSIS = "topsis"
-    WSM = "wsm"
-    WPM = "wpm"
-    VIKOR = "vikor"
-
-
-def method_scores(matrix: DecisionMatrix, method: AgreementMethod) -> FloatArray:
-    """Scores of ``matrix`` by ``method``, higher always better.
-
-    - TOPSIS and the weighted sum: as ``ranking.skcriteria_scores``.
-    - Weighted product (``skcriteria.agg.simple.WeightedProductModel``; Bridgman 1922, Miller
-      and Starr 1969): it needs values > 0 and maximised criteria, so it is given the scaled
-      scores mapped back onto the snapshot's scale shifted to start at 1, ``1 + (max - min) x
-      scaled``. On a 1-to-5 scale those are the raw scores with minimised criteria turned round.
-    - VIKOR (``skcriteria.agg.vikor.VIKOR``, v = 0.5; Opricovic and Tzeng 2004): it rescales each
-      column between its best and worst value, so the scaled scores (all maximised) give the same
-      result as the raw ones. The score is -Q (Q is lower-better); its compromise set is not used.
-    """
-    if method is AgreementMethod.TOPSIS:
-        return skcriteria_scores(matrix, Method.TOPSIS)
-    if method is AgreementMethod.WSM:
-        return skcriteria_scores(matrix, Method.WSM)
-    if len(matrix.alternatives) == 1:
-        return np.ones(1)
-    import skcriteria
-    from skcriteria.agg.simple import WeightedProductModel
-    from skcriteria.agg.vikor import VIKOR
-
-    low, high = matrix.scale
-    positive = method is AgreementMethod.WPM
-    values = 1.0 + (high - low) * matrix.scaled() if positive else matrix.scaled()
-    dm = skcriteria.mkdm(values, objectives=[max] * len(matrix.criteria), weights=matrix.weights,
-                         alternatives=list(matrix.alternatives), criteria=list(matrix.criteria))
-    if method is AgreementMethod.WPM:
-        return np.asarray(WeightedProductModel().evaluate(dm).e_.score, dtype=np.float64)
-    if method is AgreementMethod.VIKOR:
-        with warnings.catch_warnings():
-            # A criterion (or S or R) equal for every alternative divides 0 by 0; VIKOR then
-            # counts it as no distance (nan_to_num), which is the intended reading.
-            warnings.filterwarnings("ignore", message="Some criteria .or distance. was equal",
-                                    category=UserWarning)
-            warnings.filterwarnings("ignore", message="invalid value encountered",
-                                    category=RuntimeWarning)
-            result = VIKOR().evaluate(dm)
-        return 0.0 - np.asarray(result.e_.q_k, dtype=np.float64)  # 0.0 - 0.0 is not -0.0
-    raise AssertionError(method)  # pragma: no cover - exhaustive over AgreementMethod
+def method_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
+    """Scores of ``matrix`` by ``method``, higher always better (``selector.engine.methods``)."""
+    return official_scores(matrix, method)
 
 
 def kendall_tau(first: Sequence[int], second: Sequence[int]) -> float:
@@ -511,7 +401,7 @@ class MethodAgreement:
     """Each method's order (row indices, best first) and Kendall's tau between every pair."""
 
     alternatives: tuple[str, ...]
-    methods: tuple[AgreementMethod, ...]
+    methods: tuple[Method, ...]
     orders: tuple[tuple[int, ...], ...]
     tau: FloatArray  # (methods, methods), symmetric, 1 on the diagonal
     winners: tuple[str, ...]  # each method's first alternative
@@ -519,7 +409,7 @@ class MethodAgreement:
 
 
 def method_agreement(matrix: DecisionMatrix,
-                     methods: Sequence[AgreementMethod] = tuple(AgreementMethod)
+                     methods: Sequence[Method] = tuple(METHODS)
                      ) -> MethodAgreement:
     """Rank ``matrix`` by each method (ties broken by ``ranking.order``) and compare the orders."""
     orders = tuple(order(method_scores(matrix, m), matrix) for m in methods)

@@ -138,13 +138,16 @@ class Topsis(DecisionMethod):
         keep = spread & (matrix.weights > 0)
         if not keep.any():
             return np.full(len(matrix.alternatives), 0.5)
-        dm = skcriteria.mkdm(unit[:, keep],
-                             objectives=[max if m else min for m in matrix.maximise[keep]],
-                             weights=matrix.weights[keep],
-                             alternatives=list(matrix.alternatives),
-                             criteria=[c for c, k in zip(matrix.criteria, keep, strict=True)
-                                       if k])
-        scaled = _vector_scaled(dm)
+        kept = unit[:, keep]
+        # Divided by the columns' norms as scikit-criteria's VectorScaler(target="matrix") does
+        # (``scale_by_vector``); importing that scaler would import scikit-learn.
+        normalised = kept / np.linalg.norm(kept, axis=0)
+        scaled = skcriteria.mkdm(normalised,
+                                 objectives=[max if m else min for m in matrix.maximise[keep]],
+                                 weights=matrix.weights[keep],
+                                 alternatives=list(matrix.alternatives),
+                                 criteria=[c for c, k in zip(matrix.criteria, keep, strict=True)
+                                           if k])
         with warnings.catch_warnings():
             # scikit-criteria advises against minimised criteria in TOPSIS, but handles them the
             # textbook way (the ideal takes the column minimum), which is what we want.
@@ -158,10 +161,3 @@ class Topsis(DecisionMethod):
     def lead(self, matrix: DecisionMatrix, winner: int, other: int) -> FloatArray:
         return topsis_lead(matrix.unit(), matrix.weights, matrix.maximise, winner, other)
 
-
-def _vector_scaled(dm: object) -> object:
-    """``dm`` with its matrix divided by the columns' Euclidean norms, as scikit-criteria's
-    ``VectorScaler(target="matrix")`` does; importing that scaler imports scikit-learn."""
-    from skcriteria.preprocessing.scalers import VectorScaler
-
-    return VectorScaler(target="matrix").transform(dm)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from selector.clock import age_text, years_before, years_text
-from selector.engine.explain import losing_margin, names_text, winning_margin
-from selector.engine.robust_text import robustness_sentences
+from selector.engine.explain import losing_margin, winning_margin
 from selector.models import Evidence, Ranked, Recommendation
+from selector.report.margin_text import names_text
+from selector.report.robust_text import robustness_sentences
 
 if TYPE_CHECKING:
     from datetime import date

@@ -25,15 +25,8 @@ if TYPE_CHECKING:
     from selector.answers import Answers
     from selector.models import Recommendation
     from selector.probing.models import Outcome
+    from selector.probing.service import ProbeRequest
     from selector.vocab import OutputFormat
-
-#: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
-#: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
-DEFAULT_SAMPLES = 20_000
-MAX_SAMPLES = 10_000_000
-#: numpy seeds with a non-negative integer; an answers file stores it as a TOML integer
-#: (64-bit signed).
-MAX_SEED = 2**63 - 1
 
 
 def recommend_command(
@@ -221,46 +214,13 @@ def recommend_from_answers(
     stale_years: int = 2,
     discover_here: bool = False,
 ) -> Recommendation:
-    """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
-    (so a saved session replays to the same result)."""
-    from selector.engine.profile import build_profile
-    from selector.engine.recommend import recommend
-    from selector.vocab import DEFAULT_SNAPSHOT
+    """``selector.api.recommend_from_answers`` with live probes measured with progress on
+    stderr and the recommendation's warnings printed there: ``recommend`` and the wizard both
+    go through here (so a saved session replays to the same result)."""
+    from selector.api import recommend_from_answers as from_answers
 
-    profile = build_profile(
-        languages=answers.languages or [],
-        task=answers.task,
-        hardware=answers.hardware or [],
-        deployment=answers.deployment or [],
-        weights=answers.weights or {},
-        method=answers.method or "topsis",
-        snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
-    )
-    if answers.samples is not None and not 0 <= answers.samples <= MAX_SAMPLES:
-        raise DlselectError(f"--samples must be between 0 and {MAX_SAMPLES}, "
-                            f"got {answers.samples}")
-    if answers.seed is not None and not 0 <= answers.seed <= MAX_SEED:
-        raise DlselectError(f"--seed must be between 0 and {MAX_SEED}, got {answers.seed}")
-    profile = profile.model_copy(
-        update={
-            "allow_retired": bool(answers.allow_retired),
-            "samples": DEFAULT_SAMPLES if answers.samples is None else answers.samples,
-            "seed": answers.seed or 0,
-        }
-    )
-    if not 0 <= stale_years <= 100:
-        raise DlselectError(f"--stale-years must be between 0 and 100, got {stale_years}")
-    device = probe_device(answers)
-    outcomes: list[Outcome] | None = None
-    if probe_results:
-        from selector.probing.results import load_outcomes
-
-        outcomes = load_outcomes(list(probe_results))
-    if answers.probe:
-        outcomes = (outcomes or []) + run_live_probes(
-            answers.pythons or [], answers.budget or "quick", device, here=discover_here
-        )
-    rec = recommend(profile, probes=outcomes, stale_years=stale_years)
+    rec = from_answers(answers, probe_results, stale_years=stale_years,
+                       discover_here=discover_here, measure=measure_live)
     for warning in rec.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return rec
@@ -282,25 +242,7 @@ def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | N
     emit(formatter.render(rec), output=output, plain=formatter.plain)
 
 
-PROBE_DEVICES = ("auto", "cpu", "gpu")
-
-
-def probe_device(answers: Answers) -> str:
-    """The device the probes run on: like with like with the team's hardware (only figures
-    on the team's device class are blended, docs/probes-in-ranking.md)."""
-    device = (answers.device or "auto").strip().lower()
-    if device not in PROBE_DEVICES:
-        raise DlselectError(f"unknown device {answers.device!r} for --device; "
-                            f"allowed: {', '.join(PROBE_DEVICES)}")
-    if device == "auto" and answers.hardware and {h.lower() for h in answers.hardware} == {"cpu"}:
-        return "cpu"
-    return device
-
-
-def run_live_probes(python: list[str], budget: str, device: str = "auto", *,
-                    here: bool = False) -> list[Outcome]:
+def measure_live(request: ProbeRequest) -> list[Outcome]:
     from selector.cli.probe import measure_with_progress
-    from selector.probing.service import ProbeRequest
 
-    return measure_with_progress(ProbeRequest(pythons=tuple(python), budget=budget,
-                                              device=device, discover_here=here)).results
+    return measure_with_progress(request).results

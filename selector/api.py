@@ -1,0 +1,110 @@
+"""answers -> profile -> recommendation: the library's one path from a team's answers (flags, an
+answers file, the wizard) to a recommendation. The CLI and the wizard go through it, so a saved
+session replays to the same result; so can a script:
+
+    >>> from selector import recommend_from_answers
+    >>> from selector.answers import load_answers
+    >>> rec = recommend_from_answers(load_answers(path))
+
+Nothing here prints: warnings are in ``Recommendation.warnings``, live-probe progress goes
+through the ``measure`` the caller passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from selector.errors import DlselectError
+
+if TYPE_CHECKING:
+    from selector.answers import Answers
+    from selector.models import Recommendation
+    from selector.probing.models import Outcome
+    from selector.probing.service import ProbeRequest
+
+#: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
+#: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
+DEFAULT_SAMPLES = 20_000
+MAX_SAMPLES = 10_000_000
+#: numpy seeds with a non-negative integer; an answers file stores it as a TOML integer
+#: (64-bit signed).
+MAX_SEED = 2**63 - 1
+
+PROBE_DEVICES = ("auto", "cpu", "gpu")
+
+#: Runs the live probes of a request and returns their outcomes.
+Measure = Callable[["ProbeRequest"], Sequence["Outcome"]]
+
+
+def recommend_from_answers(
+    answers: Answers,
+    probe_results: Sequence[Path] | None = None,
+    *,
+    stale_years: int = 2,
+    discover_here: bool = False,
+    measure: Measure | None = None,
+) -> Recommendation:
+    """The recommendation for ``answers``, with the measurements in ``probe_results`` (files
+    written by ``dlselect probe --output``) and, when ``answers.probe`` is set, live probes run
+    by ``measure`` (default: ``selector.probing.service.probe``, without progress)."""
+    from selector.engine.profile import build_profile
+    from selector.engine.recommend import recommend
+    from selector.vocab import DEFAULT_SNAPSHOT
+
+    profile = build_profile(
+        languages=answers.languages or [],
+        task=answers.task,
+        hardware=answers.hardware or [],
+        deployment=answers.deployment or [],
+        weights=answers.weights or {},
+        method=answers.method or "topsis",
+        snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
+    )
+    if answers.samples is not None and not 0 <= answers.samples <= MAX_SAMPLES:
+        raise DlselectError(f"--samples must be between 0 and {MAX_SAMPLES}, "
+                            f"got {answers.samples}")
+    if answers.seed is not None and not 0 <= answers.seed <= MAX_SEED:
+        raise DlselectError(f"--seed must be between 0 and {MAX_SEED}, got {answers.seed}")
+    profile = profile.model_copy(
+        update={
+            "allow_retired": bool(answers.allow_retired),
+            "samples": DEFAULT_SAMPLES if answers.samples is None else answers.samples,
+            "seed": answers.seed or 0,
+        }
+    )
+    if not 0 <= stale_years <= 100:
+        raise DlselectError(f"--stale-years must be between 0 and 100, got {stale_years}")
+    device = probe_device(answers)
+    outcomes: list[Outcome] | None = None
+    if probe_results:
+        from selector.probing.results import load_outcomes
+
+        outcomes = load_outcomes(list(probe_results))
+    if answers.probe:
+        from selector.probing.service import ProbeRequest
+
+        request = ProbeRequest(pythons=tuple(answers.pythons or []),
+                               budget=answers.budget or "quick", device=device,
+                               discover_here=discover_here)
+        outcomes = (outcomes or []) + list((measure or _measure)(request))
+    return recommend(profile, probes=outcomes, stale_years=stale_years)
+
+
+def probe_device(answers: Answers) -> str:
+    """The device the probes run on: like with like with the team's hardware (only figures
+    on the team's device class are blended, docs/probes-in-ranking.md)."""
+    device = (answers.device or "auto").strip().lower()
+    if device not in PROBE_DEVICES:
+        raise DlselectError(f"unknown device {answers.device!r} for --device; "
+                            f"allowed: {', '.join(PROBE_DEVICES)}")
+    if device == "auto" and answers.hardware and {h.lower() for h in answers.hardware} == {"cpu"}:
+        return "cpu"
+    return device
+
+
+def _measure(request: ProbeRequest) -> list[Outcome]:
+    from selector.probing.service import probe
+
+    return probe(request).results

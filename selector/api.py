@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from selector.errors import DlselectError
+from selector.vocab import Budget, ProbeDevice, allowed
 
 if TYPE_CHECKING:
     from selector.answers import Answers
@@ -31,8 +32,6 @@ MAX_SAMPLES = 10_000_000
 #: numpy seeds with a non-negative integer; an answers file stores it as a TOML integer
 #: (64-bit signed).
 MAX_SEED = 2**63 - 1
-
-PROBE_DEVICES = ("auto", "cpu", "gpu")
 
 #: Runs the live probes of a request and returns their outcomes.
 Measure = Callable[["ProbeRequest"], Sequence["Outcome"]]
@@ -85,23 +84,28 @@ def recommend_from_answers(
     if answers.probe:
         from selector.probing.service import ProbeRequest
 
-        request = ProbeRequest(pythons=tuple(answers.pythons or []),
-                               budget=answers.budget or "quick", device=device,
+        try:
+            budget = Budget(answers.budget or Budget.QUICK)
+        except ValueError:
+            raise DlselectError(f"unknown budget {answers.budget!r}; "
+                                f"allowed: {allowed(Budget)}") from None
+        request = ProbeRequest(pythons=tuple(answers.pythons or []), budget=budget, device=device,
                                discover_here=discover_here)
         outcomes = (outcomes or []) + list((measure or _measure)(request))
     return recommend(profile, probes=outcomes, stale_years=stale_years)
 
 
-def probe_device(answers: Answers) -> str:
+def probe_device(answers: Answers) -> ProbeDevice:
     """The device the probes run on: like with like with the team's hardware (only figures
     on the team's device class are blended, docs/probes-in-ranking.md)."""
-    device = (answers.device or "auto").strip().lower()
-    if device not in PROBE_DEVICES:
+    device = (answers.device or ProbeDevice.AUTO).strip().lower()
+    if device not in set(ProbeDevice):
         raise DlselectError(f"unknown device {answers.device!r} for --device; "
-                            f"allowed: {', '.join(PROBE_DEVICES)}")
-    if device == "auto" and answers.hardware and {h.lower() for h in answers.hardware} == {"cpu"}:
-        return "cpu"
-    return device
+                            f"allowed: {allowed(ProbeDevice)}")
+    if (device == ProbeDevice.AUTO and answers.hardware
+            and {h.lower() for h in answers.hardware} == {"cpu"}):
+        return ProbeDevice.CPU
+    return ProbeDevice(device)
 
 
 def _measure(request: ProbeRequest) -> list[Outcome]:

@@ -62,14 +62,9 @@ Repository = Annotated[str, StringConstraints(
     pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")]
 
 
-class Strict(BaseModel):
-    """Data read from outside: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Frozen(BaseModel):
-    """Values the engine builds and returns."""
+class ForbidExtra(BaseModel):
+    """Unknown keys are errors and instances are immutable: data read from outside (knowledge
+    files, probe output) and the values the engine builds and returns alike."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,7 +72,7 @@ class Frozen(BaseModel):
 # --- knowledge ------------------------------------------------------------------------------
 
 
-class Source(Strict):
+class Source(ForbidExtra):
     """A document a score rests on, named so that anyone can find it."""
 
     id: Ident
@@ -89,7 +84,7 @@ class Source(Strict):
     note: Text | None = None
 
 
-class Criterion(Strict):
+class Criterion(ForbidExtra):
     id: Ident
     name: Text
     description: Text
@@ -104,7 +99,7 @@ class Criterion(Strict):
     capped_by: Axis | None = None
 
 
-class Target(Strict):
+class Target(ForbidExtra):
     """What a language, hardware or deployment target means, in words a team lead uses."""
 
     axis: Axis
@@ -115,7 +110,7 @@ class Target(Strict):
     unserved: Text | None = None
 
 
-class Framework(Strict):
+class Framework(ForbidExtra):
     id: Ident
     name: Text
     status: Status
@@ -128,7 +123,7 @@ class Framework(Strict):
     repository: Repository | None = None
 
 
-class Signal(Strict):
+class Signal(ForbidExtra):
     """A live fact read by ``dlselect kb refresh``: never a judgement, never a score."""
 
     framework: Ident
@@ -144,7 +139,7 @@ class Signal(Strict):
     fetched: AwareDatetime
 
 
-class Support(Strict):
+class Support(ForbidExtra):
     """How one framework reaches one target (docs/knowledge-format.md)."""
 
     framework: Ident
@@ -163,7 +158,7 @@ class Support(Strict):
     replaces: SupportLevel | None = None
 
 
-class Score(Strict):
+class Score(ForbidExtra):
     framework: Ident
     criterion: Ident
     value: float = Field(allow_inf_nan=False)
@@ -179,12 +174,12 @@ class Score(Strict):
     replaces: float | None = None
 
 
-class Scale(Strict):
+class Scale(ForbidExtra):
     min: float = Field(allow_inf_nan=False)
     max: float = Field(allow_inf_nan=False)
 
 
-class Emphasis(Strict):
+class Emphasis(ForbidExtra):
     """How the profile shifts weight: criterion -> factor, per task, hardware and target."""
 
     task: dict[Task, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
@@ -193,7 +188,7 @@ class Emphasis(Strict):
                                                                     allow_inf_nan=False)]]] = {}
 
 
-class Snapshot(Strict):
+class Snapshot(ForbidExtra):
     schema_version: Literal[2]
     kind: Literal["snapshot"] = "snapshot"
     id: Ident
@@ -243,7 +238,7 @@ class Snapshot(Strict):
         return {s.target: s for s in self.support if s.framework == fid and s.axis is axis}
 
 
-class Overlay(Strict):
+class Overlay(ForbidExtra):
     """A team's own judgement: some scores or support entries of a built-in snapshot replaced,
     with their sources."""
 
@@ -263,7 +258,7 @@ class Overlay(Strict):
 # --- profile --------------------------------------------------------------------------------
 
 
-class Profile(Frozen):
+class Profile(ForbidExtra):
     """A team's answers, validated. Empty ``languages`` means no language constraint."""
 
     languages: tuple[Language, ...] = ()
@@ -292,7 +287,7 @@ class Profile(Frozen):
 # --- recommendation -------------------------------------------------------------------------
 
 
-class SnapshotRef(Frozen):
+class SnapshotRef(ForbidExtra):
     id: str
     title: str
     as_of: date
@@ -301,7 +296,7 @@ class SnapshotRef(Frozen):
     scale: Scale = Scale(min=1, max=5)
 
 
-class Override(Frozen):
+class Override(ForbidExtra):
     """A score the overlay replaced."""
 
     framework: str
@@ -311,7 +306,7 @@ class Override(Frozen):
     source: str
 
 
-class SupportRef(Frozen):
+class SupportRef(ForbidExtra):
     """A support entry behind a fit score."""
 
     target: str
@@ -322,7 +317,7 @@ class SupportRef(Frozen):
     note: str | None = None
 
 
-class Evidence(Frozen):
+class Evidence(ForbidExtra):
     """One score used in the ranking and where it came from."""
 
     value: float
@@ -342,7 +337,7 @@ class Evidence(Frozen):
     capped_from: float | None = None
 
 
-class SourceRef(Frozen):
+class SourceRef(ForbidExtra):
     title: str
     author: str | None = None
     publisher: str | None = None
@@ -350,7 +345,7 @@ class SourceRef(Frozen):
     published: date | None = None
 
 
-class Ranked(Frozen):
+class Ranked(ForbidExtra):
     framework: str
     name: str
     rank: int
@@ -365,7 +360,7 @@ class Ranked(Frozen):
     evidence: dict[str, Evidence] = {}
 
 
-class Exclusion(Frozen):
+class Exclusion(ForbidExtra):
     framework: str
     name: str
     reason: str
@@ -375,7 +370,7 @@ class Exclusion(Frozen):
     targets: list[str] = []
 
 
-class Unserved(Frozen):
+class Unserved(ForbidExtra):
     """A target the team named that no framework of the snapshot reaches."""
 
     axis: Axis
@@ -384,7 +379,7 @@ class Unserved(Frozen):
     advice: str | None = None
 
 
-class VerdictInfo(Frozen):
+class VerdictInfo(ForbidExtra):
     """What kind of answer this is, and the headline that says it (docs/robustness.md)."""
 
     kind: Verdict
@@ -397,7 +392,7 @@ class VerdictInfo(Frozen):
     question: str | None = None
 
 
-class Measurement(Frozen):
+class Measurement(ForbidExtra):
     """A score that came (in part) from a live probe; see docs/probes-in-ranking.md."""
 
     framework: str
@@ -426,7 +421,7 @@ class Measurement(Frozen):
     reason: str | None = None
 
 
-class CriticalWeight(Frozen):
+class CriticalWeight(ForbidExtra):
     """The smallest change of one criterion's weight (others renormalised proportionally)
     that changes the winner (Triantaphyllou and Sanchez 1997)."""
 
@@ -439,7 +434,7 @@ class CriticalWeight(Frozen):
     new_winner: str
 
 
-class Agreement(Frozen):
+class Agreement(ForbidExtra):
     """The ranking by several MCDA methods on the same matrix and weights."""
 
     #: method -> frameworks, best first
@@ -451,7 +446,7 @@ class Agreement(Frozen):
     winners_differ: bool
 
 
-class Robustness(Frozen):
+class Robustness(ForbidExtra):
     """How sure the ranking is (docs/robustness.md)."""
 
     samples: int
@@ -469,7 +464,7 @@ class Robustness(Frozen):
     methods: Agreement
 
 
-class StaleScore(Frozen):
+class StaleScore(ForbidExtra):
     """A decisive score whose evidence is older than the threshold, counted from today."""
 
     framework: str
@@ -480,7 +475,7 @@ class StaleScore(Frozen):
     age_days: int
 
 
-class Age(Frozen):
+class Age(ForbidExtra):
     """How old the facts behind a recommendation are (docs/json-contract.md)."""
 
     snapshot_as_of: date
@@ -497,7 +492,7 @@ class Age(Frozen):
     stale_decisive: list[StaleScore] = []
 
 
-class Recommendation(Frozen):
+class Recommendation(ForbidExtra):
     schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
     profile: Profile

@@ -146,6 +146,28 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+class ProbeFormat(StrEnum):
+    """What ``dlselect probe`` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+class Budget(StrEnum):
+    """How long the probes measure (docs/probes.md)."""
+
+    QUICK = "quick"  # seconds per framework
+    FULL = "full"
+
+
+class ProbeDevice(StrEnum):
+    """Where the probes run; ``auto`` lets each probe take a GPU when it sees one."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    GPU = "gpu"
+
+
 def allowed(enum: type[Enum]) -> str:
     """The members of an enum as a comma-separated list for error messages."""
     return ", ".join(str(m.value) for m in enum)

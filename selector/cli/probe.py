@@ -17,9 +17,8 @@ if TYPE_CHECKING:
     from selector.probing.models import Outcome, ProbeReport
     from selector.probing.runner import Job
     from selector.probing.service import ProbeRequest
+    from selector.vocab import ProbeFormat
 
-BUDGETS = ("quick", "full")
-DEVICES = ("auto", "cpu", "gpu")
 
 
 class ConsoleReporter:
@@ -96,9 +95,12 @@ def probe_command(
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
     from selector.probing.service import ProbeRequest
+    from selector.vocab import ProbeFormat, allowed
 
-    if fmt not in ("table", "json"):
-        raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
+    try:
+        out_format = ProbeFormat(fmt)
+    except ValueError:
+        raise DlselectError(f"unknown format {fmt!r}; allowed: {allowed(ProbeFormat)}") from None
     if output is not None and not is_stdout(output):
         target(output)  # refused now, not after minutes of measuring
     report = measure_with_progress(
@@ -111,10 +113,19 @@ def probe_command(
             discover_here=discover_here,
         )
     )
-    if fmt == "json":
-        emit(report.model_dump_json(indent=2) + "\n", output=output, plain=True)
-    else:
-        emit(probe_table(report), output=output, plain=False)
+    text, plain = probe_output(report, out_format)
+    emit(text, output=output, plain=plain)
+
+
+def probe_output(report: ProbeReport, out_format: ProbeFormat) -> tuple[RenderableType, bool]:
+    """The report in ``out_format``, and whether it is plain text (no terminal markup)."""
+    from selector.vocab import ProbeFormat
+
+    if out_format is ProbeFormat.JSON:
+        return report.model_dump_json(indent=2) + "\n", True
+    if out_format is ProbeFormat.TABLE:
+        return probe_table(report), False
+    raise AssertionError(out_format)  # pragma: no cover - exhaustive over ProbeFormat (tested)
 
 
 def measure_with_progress(request: ProbeRequest) -> ProbeReport:
@@ -123,11 +134,12 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
     from rich.console import Console
 
     from selector.probing.service import probe
+    from selector.vocab import Budget, ProbeDevice, allowed
 
-    if request.budget not in BUDGETS:
-        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
-    if request.device not in DEVICES:
-        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    if request.budget not in set(Budget):
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {allowed(Budget)}")
+    if request.device not in set(ProbeDevice):
+        raise DlselectError(f"unknown device {request.device!r}; allowed: {allowed(ProbeDevice)}")
     check_request(request)
     reporter = ConsoleReporter(Console(stderr=True))
     try:

@@ -7,19 +7,17 @@ import math
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+# Probe output crosses a process boundary: unknown keys are refused.
+from selector.models import ForbidExtra
 
 PROBE_SCHEMA_VERSION: Literal[1] = 1
 #: Version of ``dlselect probe --format json`` (a report of several probe outcomes).
 PROBE_REPORT_SCHEMA_VERSION: Literal[1] = 1
 
 
-class _Open(BaseModel):
-    # Probe output crosses a process boundary: unknown keys are refused.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Device(_Open):
+class Device(ForbidExtra):
     kind: Literal["cpu", "gpu"]
     name: str
     threads: int | None = None
@@ -33,7 +31,7 @@ def _must_be_finite(value: float | None) -> float | None:
     return value
 
 
-class OpCheck(_Open):
+class OpCheck(ForbidExtra):
     """The op's result on a small instance against a float64 reference (docs/probes.md)."""
 
     max_rel_error: float = Field(ge=0)
@@ -65,7 +63,7 @@ MAX_INNER_LOOPS = 1_000_000_000
 MAX_SAMPLES_PER_S = 1e9
 
 
-class OpResult(_Open):
+class OpResult(ForbidExtra):
     device: str
     dtype: str
     #: What really ran: float32 math, TF32 tensor-core math on float32 data, bfloat16, float16.
@@ -98,7 +96,7 @@ class OpResult(_Open):
         return _must_be_finite(value)
 
 
-class ProbeDocument(_Open):
+class ProbeDocument(ForbidExtra):
     schema_version: Literal[1]
     probe: str
     framework: str
@@ -126,10 +124,8 @@ class ProbeStatus(StrEnum):
     TIMEOUT = "timeout"
 
 
-class Outcome(BaseModel):
+class Outcome(ForbidExtra):
     """One framework in one interpreter: what happened, and the measurement if any."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     framework: str
     version: str | None = None
@@ -150,9 +146,7 @@ class Outcome(BaseModel):
     machine_changes: list[str] = []
 
 
-class ProbeReport(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ProbeReport(ForbidExtra):
     schema_version: Literal[1] = PROBE_REPORT_SCHEMA_VERSION
     tool: Literal["dlselect"] = "dlselect"
     host: dict[str, object]

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import platform
-from pathlib import Path
 
 from selector.paths import probes_dir
 
@@ -57,13 +56,10 @@ def child_env() -> dict[str, str]:
 
 
 def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from selector.probing.machine import cpuinfo
+
+    models = cpuinfo("model name")
+    return models[0] if models else platform.processor() or platform.machine()
 
 
 def _memory_bytes() -> int | None:

@@ -70,3 +70,10 @@ def test_one_cpuinfo_reader_serves_the_frequency_and_the_model(tmp_path: Path) -
     assert machine.cpuinfo("cpu MHz", tmp_path) == ["1800.0", "2200.0"]
     assert machine.cpu_mhz(tmp_path) == 2000.0
     assert machine.cpuinfo("model name", tmp_path / "nothing") == []
+
+
+def test_the_cpu_busy_share_is_a_share() -> None:
+    from selector.probing.runner import _cpu_busy
+
+    busy = _cpu_busy(0.02)
+    assert busy is not None and 0.0 <= busy <= 1.0

@@ -19,8 +19,6 @@ Every key is optional but ``schema_version``; precedence is flags over file over
 
 from __future__ import annotations
 
-import json
-import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -30,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from selector.errors import ProfileError, location, read_text
 
 ANSWERS_SCHEMA_VERSION: Literal[1] = 1
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Answers(BaseModel):
@@ -81,38 +78,12 @@ def load_answers(path: Path) -> Answers:
 
 
 def to_toml(answers: Answers) -> str:
-    """Serialise answers (flat strings, lists, numbers, booleans and one weights table)."""
-    lines = ["# dlselect answers: replay with `dlselect recommend --answers THIS_FILE`",
-             f"schema_version = {answers.schema_version}"]
-    data = answers.model_dump(exclude_none=True, exclude={"schema_version", "weights"})
-    for key, value in data.items():
-        lines.append(f"{key} = {_value(value)}")
+    """Serialise answers (flat strings, lists, numbers, booleans and one weights table) with
+    tomli-w, which quotes keys and escapes strings the way TOML requires."""
+    import tomli_w
+
+    data = answers.model_dump(exclude_none=True, exclude={"weights"})
     if answers.weights is not None:  # an empty table too: {} must not read back as None
-        lines.append("")
-        lines.append("[weights]")
-        for name, weight in answers.weights.items():
-            lines.append(f"{_key(name)} = {_value(weight)}")
-    return "\n".join(lines) + "\n"
-
-
-def _key(name: str) -> str:
-    # Weight names come from a file or a flag, not only from criterion ids: quote what a bare
-    # TOML key cannot hold (a space, a dot, an empty name).
-    return name if _BARE_KEY.fullmatch(name) else _value(name)
-
-
-def _value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        # A JSON string is a TOML basic string but for two things: JSON's ASCII escapes of
-        # characters outside the BMP are surrogate pairs, which TOML refuses, and JSON leaves
-        # DEL raw, which TOML must have escaped.
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to an answers file")
+        data["weights"] = dict(answers.weights)
+    return ("# dlselect answers: replay with `dlselect recommend --answers THIS_FILE`\n"
+            + tomli_w.dumps(data))

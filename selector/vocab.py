@@ -106,8 +106,13 @@ class Verdict(StrEnum):
 
 
 class Method(StrEnum):
+    """The MCDA methods (``selector.engine.methods``); a profile ranks with those of
+    ``selector.engine.methods.RANKING_METHODS``, the robustness analysis compares them all."""
+
     TOPSIS = "topsis"
     WSM = "wsm"
+    WPM = "wpm"
+    VIKOR = "vikor"
 
 
 class Objective(StrEnum):
@@ -140,6 +145,28 @@ class OutputFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+
+
+class ProbeFormat(StrEnum):
+    """What ``dlselect probe`` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+class Budget(StrEnum):
+    """How long the probes measure (docs/probes.md)."""
+
+    QUICK = "quick"  # seconds per framework
+    FULL = "full"
+
+
+class ProbeDevice(StrEnum):
+    """Where the probes run; ``auto`` lets each probe take a GPU when it sees one."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    GPU = "gpu"
 
 
 def allowed(enum: type[Enum]) -> str:

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from selector.engine.explain import grouped, margin, margin_sentence, winning_margin
+from selector.engine.explain import grouped, margin, winning_margin
 from selector.engine.profile import build_profile
 from selector.engine.ranking import topsis, topsis_decomposition
 from selector.engine.recommend import recommend
 from selector.knowledge import load_snapshot, parse_snapshot
 from selector.models import Recommendation, Snapshot
+from selector.report.margin_text import margin_sentence
 from selector.vocab import LEVEL_VALUE, Axis, SupportLevel, Verdict
 from tests.conftest import snapshot_data
 from tests.test_ranking import matrix

@@ -59,3 +59,21 @@ def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None
                                     "throttle": ["gpu_idle", "hw_thermal_slowdown"]}]
     monkeypatch.setitem(sys.modules, "pynvml", None)
     assert machine.gpu_state() == []
+
+
+def test_one_cpuinfo_reader_serves_the_frequency_and_the_model(tmp_path: Path) -> None:
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/cpuinfo").write_text(
+        "processor\t: 0\nmodel name\t: Example CPU 9000\ncpu MHz\t\t: 1800.0\n\n"
+        "processor\t: 1\nmodel name\t: Example CPU 9000\ncpu MHz\t\t: 2200.0\n")
+    assert machine.cpuinfo("model name", tmp_path) == ["Example CPU 9000"] * 2
+    assert machine.cpuinfo("cpu MHz", tmp_path) == ["1800.0", "2200.0"]
+    assert machine.cpu_mhz(tmp_path) == 2000.0
+    assert machine.cpuinfo("model name", tmp_path / "nothing") == []
+
+
+def test_the_cpu_busy_share_is_a_share() -> None:
+    from selector.probing.runner import _cpu_busy
+
+    busy = _cpu_busy(0.02)
+    assert busy is not None and 0.0 <= busy <= 1.0

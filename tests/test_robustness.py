@@ -15,7 +15,6 @@ from selector.engine.profile import build_profile
 from selector.engine.ranking import order, rank, skcriteria_scores, topsis
 from selector.engine.robustness import (
     CONCENTRATION_PER_CRITERION,
-    AgreementMethod,
     acceptability,
     critical_changes,
     critical_weight_change,
@@ -355,17 +354,17 @@ def test_methods_disagree_on_an_extreme_against_a_balanced_alternative() -> None
     #   TOPSIS sides with WSM by a hair: closeness 0.5208, 0.5158, 0.4792.
     m = matrix([[10, 1], [5, 5], [1, 8]], [1, 1])
     result = method_agreement(m)
-    assert result.methods == tuple(AgreementMethod)
+    assert result.methods == tuple(Method)
     assert dict(zip(result.methods, result.orders, strict=True)) == {
-        AgreementMethod.TOPSIS: (0, 1, 2), AgreementMethod.WSM: (0, 1, 2),
-        AgreementMethod.WPM: (1, 0, 2), AgreementMethod.VIKOR: (1, 0, 2)}
+        Method.TOPSIS: (0, 1, 2), Method.WSM: (0, 1, 2),
+        Method.WPM: (1, 0, 2), Method.VIKOR: (1, 0, 2)}
     assert result.winners == ("f0", "f0", "f1", "f1") and result.winners_differ
     # WSM against WPM: (f0, f1) discordant, (f0, f2) and (f1, f2) concordant: (2 - 1) / 3.
     assert np.isclose(result.tau[1, 2], 1 / 3) and np.allclose(result.tau, result.tau.T)
     assert np.allclose(np.diag(result.tau), 1)
-    assert np.allclose(method_scores(m, AgreementMethod.WPM),
+    assert np.allclose(method_scores(m, Method.WPM),
                        np.log10([np.sqrt(22), 6, np.sqrt(18)]))
-    assert np.allclose(method_scores(m, AgreementMethod.VIKOR), [-1, 0, -1])
+    assert np.allclose(method_scores(m, Method.VIKOR), [-1, 0, -1])
 
 
 def test_methods_agree_when_one_alternative_dominates() -> None:
@@ -374,8 +373,8 @@ def test_methods_agree_when_one_alternative_dominates() -> None:
     assert not result.winners_differ and set(result.winners) == {"f0"}
 
 
-@pytest.mark.parametrize("method", list(AgreementMethod))
-def test_every_agreement_method_handles_degenerate_matrices(method: AgreementMethod) -> None:
+@pytest.mark.parametrize("method", list(Method))
+def test_every_agreement_method_handles_degenerate_matrices(method: Method) -> None:
     # A constant column, and a minimised one that mirrors a maximised one: VIKOR's S and R are
     # 1/3 for both alternatives, so it divides 0 by 0 twice (and warns, unless told not to).
     m = matrix([[5, 2, 2], [5, 8, 8]], [1, 1, 1], maximise=[True, True, False])

@@ -17,9 +17,8 @@ if TYPE_CHECKING:
     from selector.probing.models import NodeReport, Outcome, ProbeReport
     from selector.probing.runner import Job
     from selector.probing.service import ProbeRequest
+    from selector.vocab import ProbeFormat
 
-BUDGETS = ("quick", "full")
-DEVICES = ("auto", "cpu", "gpu")
 
 
 class ConsoleReporter:
@@ -105,9 +104,12 @@ def probe_command(
 ) -> None:
     """Run quick, honestly timed micro-benchmarks in every framework found."""
     from selector.probing.service import ProbeRequest, parse_ops
+    from selector.vocab import ProbeFormat, allowed
 
-    if fmt not in ("table", "json"):
-        raise DlselectError(f"unknown format {fmt!r}; allowed: table, json")
+    try:
+        out_format = ProbeFormat(fmt)
+    except ValueError:
+        raise DlselectError(f"unknown format {fmt!r}; allowed: {allowed(ProbeFormat)}") from None
     if output is not None and not is_stdout(output):
         target(output)  # refused now, not after minutes of measuring
     request = ProbeRequest(
@@ -123,12 +125,21 @@ def probe_command(
         report = measure_cluster(cluster, request)
     else:
         report = measure_with_progress(request)
-    if fmt == "json":
-        emit(report.model_dump_json(indent=2) + "\n", output=output, plain=True)
-    elif report.cluster is not None:
-        emit(cluster_table(report), output=output, plain=False)
-    else:
-        emit(probe_table(report), output=output, plain=False)
+    text, plain = probe_output(report, out_format)
+    emit(text, output=output, plain=plain)
+
+
+def probe_output(report: ProbeReport, out_format: ProbeFormat) -> tuple[RenderableType, bool]:
+    """The report in ``out_format``, and whether it is plain text (no terminal markup)."""
+    from selector.vocab import ProbeFormat
+
+    if out_format is ProbeFormat.JSON:
+        return report.model_dump_json(indent=2) + "\n", True
+    if out_format is ProbeFormat.TABLE:
+        if report.cluster is not None:
+            return cluster_table(report), False
+        return probe_table(report), False
+    raise AssertionError(out_format)  # pragma: no cover - exhaustive over ProbeFormat (tested)
 
 
 def measure_cluster(address: str, request: ProbeRequest) -> ProbeReport:
@@ -151,11 +162,13 @@ def measure_cluster(address: str, request: ProbeRequest) -> ProbeReport:
 def check_request_names(request: ProbeRequest) -> None:
     """What can be checked here before a cluster runs the request: budget, device, names."""
     from selector.probing.service import check_frameworks
+    from selector.vocab import Budget, ProbeDevice, allowed
 
-    if request.budget not in BUDGETS:
-        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
-    if request.device not in DEVICES:
-        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    if request.budget not in set(Budget):
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {allowed(Budget)}")
+    if request.device not in set(ProbeDevice):
+        raise DlselectError(f"unknown device {request.device!r}; allowed: "
+                            f"{allowed(ProbeDevice)}")
     check_frameworks(request.frameworks)
 
 
@@ -209,11 +222,12 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
     from rich.console import Console
 
     from selector.probing.service import probe
+    from selector.vocab import Budget, ProbeDevice, allowed
 
-    if request.budget not in BUDGETS:
-        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {', '.join(BUDGETS)}")
-    if request.device not in DEVICES:
-        raise DlselectError(f"unknown device {request.device!r}; allowed: {', '.join(DEVICES)}")
+    if request.budget not in set(Budget):
+        raise DlselectError(f"unknown budget {request.budget!r}; allowed: {allowed(Budget)}")
+    if request.device not in set(ProbeDevice):
+        raise DlselectError(f"unknown device {request.device!r}; allowed: {allowed(ProbeDevice)}")
     check_request(request)
     reporter = ConsoleReporter(Console(stderr=True))
     try:

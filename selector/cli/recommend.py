@@ -4,7 +4,6 @@ both: flags over file over defaults)."""
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,21 +22,13 @@ from selector.cli.common import (
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
 
     from selector.answers import Answers
     from selector.engine.recommend import Decision
-    from selector.models import NodeUse, Recommendation
+    from selector.models import Recommendation
     from selector.probing.models import Outcome
-    from selector.vocab import Hardware, OutputFormat
-
-#: Weight samples of the robustness analysis: a share estimated from 20,000 samples has a
-#: standard error of at most 0.35 percentage points (sqrt(0.25 / 20000)).
-DEFAULT_SAMPLES = 20_000
-MAX_SAMPLES = 10_000_000
-#: numpy seeds with a non-negative integer; an answers file stores it as a TOML integer
-#: (64-bit signed).
-MAX_SEED = 2**63 - 1
+    from selector.probing.service import ProbeRequest
+    from selector.vocab import OutputFormat
 
 
 def recommend_command(
@@ -267,10 +258,7 @@ def recommend_from_answers(
     people: list[tuple[str, dict[str, float]]] | None = None,
     cluster: str | None = None,
 ) -> Recommendation:
-    """The one path from answers to a recommendation, shared by ``recommend`` and the wizard
-    (so a saved session replays to the same result). ``people``: several stakeholders'
-    (name, weights), ranked together with ``answers`` as what they share; ``cluster``: a Ray
-    cluster to probe (``dlselect probe --cluster``)."""
+    """``decide_from_answers``'s recommendation."""
     return decide_from_answers(answers, probe_results, stale_years=stale_years,
                                discover_here=discover_here, people=people,
                                cluster=cluster).recommendation
@@ -285,77 +273,18 @@ def decide_from_answers(
     people: list[tuple[str, dict[str, float]]] | None = None,
     cluster: str | None = None,
 ) -> Decision:
-    """``recommend_from_answers``, with the decision matrix behind it (for the HTML page)."""
-    from selector.engine.profile import build_profile
-    from selector.engine.recommend import decide
-    from selector.vocab import DEFAULT_SNAPSHOT
+    """``selector.api.decide_from_answers`` with live probes and cluster runs measured with
+    progress on stderr and the recommendation's warnings printed there: ``recommend`` and the
+    wizard both go through here (so a saved session replays to the same result)."""
+    from selector.api import decide_from_answers as from_answers
+    from selector.cli.probe import measure_cluster
 
-    profile = build_profile(
-        languages=answers.languages or [],
-        task=answers.task,
-        hardware=answers.hardware or [],
-        deployment=answers.deployment or [],
-        weights=answers.weights or {},
-        method=answers.method or "topsis",
-        snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
-    )
-    if answers.samples is not None and not 0 <= answers.samples <= MAX_SAMPLES:
-        raise DlselectError(f"--samples must be between 0 and {MAX_SAMPLES}, "
-                            f"got {answers.samples}")
-    if answers.seed is not None and not 0 <= answers.seed <= MAX_SEED:
-        raise DlselectError(f"--seed must be between 0 and {MAX_SEED}, got {answers.seed}")
-    profile = profile.model_copy(
-        update={
-            "allow_retired": bool(answers.allow_retired),
-            "samples": DEFAULT_SAMPLES if answers.samples is None else answers.samples,
-            "seed": answers.seed or 0,
-        }
-    )
-    if not 0 <= stale_years <= 100:
-        raise DlselectError(f"--stale-years must be between 0 and 100, got {stale_years}")
-    device = probe_device(answers)
-    outcomes: list[Outcome] | None = None
-    nodes: list[NodeUse] = []
-    if probe_results or cluster is not None:
-        outcomes, nodes = fleet_outcomes(list(probe_results or []), cluster, answers, device,
-                                         profile.hardware)
-    if answers.probe:
-        outcomes = (outcomes or []) + run_live_probes(
-            answers.pythons or [], answers.budget or "quick", device, here=discover_here
-        )
-    if people:
-        from selector.engine.group import decide_group
-
-        decision = decide_group(profile, people, probes=outcomes, stale_years=stale_years)
-    else:
-        decision = decide(profile, probes=outcomes, stale_years=stale_years)
-    if nodes:
-        decision = replace(decision, recommendation=decision.recommendation.model_copy(
-            update={"nodes": nodes}))
+    decision = from_answers(answers, probe_results, stale_years=stale_years,
+                            discover_here=discover_here, measure=measure_live, people=people,
+                            cluster=cluster, measure_cluster=measure_cluster)
     for warning in decision.recommendation.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return decision
-
-
-def fleet_outcomes(paths: list[Path], cluster: str | None, answers: Answers, device: str,
-                   hardware: Sequence[Hardware]) -> tuple[list[Outcome], list[NodeUse]]:
-    """Probe results from files and a cluster run: the counted node's outcomes and every node
-    (selector.probing.fleet)."""
-    from selector.probing.fleet import select
-    from selector.probing.results import load_reports
-
-    reports = load_reports(paths)
-    if cluster is not None:
-        from selector.cli.probe import measure_cluster
-        from selector.probing.service import ProbeRequest
-
-        request = ProbeRequest(pythons=tuple(answers.pythons or []),
-                               budget=answers.budget or "quick", device=device)
-        reports.append(("--cluster", measure_cluster(cluster, request)))
-    outcomes, nodes, warnings = select(reports, hardware)
-    for warning in warnings:
-        typer.echo(f"dlselect: warning: {warning}", err=True)
-    return outcomes, nodes
 
 
 def output_format(fmt: str) -> OutputFormat:
@@ -374,25 +303,7 @@ def render(rec: Recommendation, fmt: str, output: Path | None, *, chart: str | N
     emit(formatter.render(rec), output=output, plain=formatter.plain)
 
 
-PROBE_DEVICES = ("auto", "cpu", "gpu")
-
-
-def probe_device(answers: Answers) -> str:
-    """The device the probes run on: like with like with the team's hardware (only figures
-    on the team's device class are blended, docs/probes-in-ranking.md)."""
-    device = (answers.device or "auto").strip().lower()
-    if device not in PROBE_DEVICES:
-        raise DlselectError(f"unknown device {answers.device!r} for --device; "
-                            f"allowed: {', '.join(PROBE_DEVICES)}")
-    if device == "auto" and answers.hardware and {h.lower() for h in answers.hardware} == {"cpu"}:
-        return "cpu"
-    return device
-
-
-def run_live_probes(python: list[str], budget: str, device: str = "auto", *,
-                    here: bool = False) -> list[Outcome]:
+def measure_live(request: ProbeRequest) -> list[Outcome]:
     from selector.cli.probe import measure_with_progress
-    from selector.probing.service import ProbeRequest
 
-    return measure_with_progress(ProbeRequest(pythons=tuple(python), budget=budget,
-                                              device=device, discover_here=here)).results
+    return measure_with_progress(request).results

@@ -1,7 +1,8 @@
 """recommendation -> explanations a reviewer can read, from the decomposition of the method
 actually used (docs/ranking.md): for TOPSIS each criterion's part of the distances to the
 ideal and the anti-ideal, for the weighted sum weight x score. Criteria on which two frameworks
-score the same are never named as a reason, and equal shares are shown as ties."""
+score the same are never named as a reason, and equal shares are shown as ties. The sentences
+built from them are written in ``selector.report.margin_text``."""
 
 from __future__ import annotations
 
@@ -38,23 +39,3 @@ def winning_margin(rec: Recommendation, top: int = 3) -> list[tuple[list[str], f
 def losing_margin(rec: Recommendation, top: int = 2) -> list[tuple[list[str], float]]:
     """The criteria on which the runner-up is ahead, largest first."""
     return grouped(((c, -g) for c, g in margin(rec) if round(g, DECIMALS) < 0), top)
-
-
-def names_text(names: list[str], value: float, sign: str = "+") -> str:
-    each = " each" if len(names) > 1 else ""
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{listed} ({sign}{value:.3f}{each})"
-
-
-def margin_sentence(rec: Recommendation) -> str | None:
-    ahead = winning_margin(rec)
-    if not ahead:
-        return None
-    first, second = rec.ranking[0], rec.ranking[1]
-    text = (f"{first.name} beats {second.name} mostly on "
-            + ", ".join(names_text(n, v) for n, v in ahead))
-    behind = losing_margin(rec)
-    if behind:
-        text += (f"; {second.name} is ahead on "
-                 + ", ".join(names_text(n, v) for n, v in behind))
-    return text + "."

@@ -42,8 +42,31 @@ class DecisionMatrix:
 
     def scaled(self) -> FloatArray:
         """Scores mapped onto [0, 1] by the snapshot's scale, 1 always best."""
-        unit = self.unit()
-        return np.where(self.maximise, unit, 1.0 - unit)
+        return best_is_one(self.unit(), self.maximise)
+
+    @property
+    def span(self) -> float:
+        """Width of the snapshot's scale (max - min)."""
+        low, high = self.scale
+        return high - low
+
+
+# The scalings every method and every analysis use; each works on one matrix (alternatives,
+# criteria) or on a stack of them (samples, alternatives, criteria).
+
+
+def best_is_one(unit: FloatArray, maximise: npt.NDArray[np.bool_]) -> FloatArray:
+    """``unit`` with minimised criteria turned round, so that 1 is best on every criterion."""
+    scaled: FloatArray = np.where(maximise, unit, 1.0 - unit)
+    return scaled
+
+
+def vector_normalised(unit: FloatArray) -> FloatArray:
+    """Each criterion's column divided by its Euclidean norm (a zero column stays zero): the
+    normalisation of TOPSIS (Hwang and Yoon 1981)."""
+    norms = np.linalg.norm(unit, axis=-2, keepdims=True)
+    normalised: FloatArray = np.divide(unit, norms, out=np.zeros_like(unit), where=norms > 0)
+    return normalised
 
 
 def build_matrix(snapshot: Snapshot, frameworks: list[Framework], weights: dict[str, float],

@@ -31,6 +31,16 @@ def _choice(enum: type[E], text: str, what: str) -> E:
         raise ProfileError(f"unknown {what} {text!r}; allowed: {allowed(enum)}") from None
 
 
+def _method(text: str) -> Method:
+    from selector.engine.methods import RANKING_METHODS
+
+    key = text.strip().lower()
+    if key not in RANKING_METHODS:
+        raise ProfileError(f"unknown method {text!r}; allowed: "
+                           f"{', '.join(m.value for m in RANKING_METHODS)}")
+    return Method(key)
+
+
 def _language(text: str) -> Language:
     try:
         return parse_language(text)
@@ -83,7 +93,7 @@ def build_profile(
         deployment=tuple(dict.fromkeys(_choice(Deployment, d, "deployment target")
                                        for d in deployment)),
         weights=dict(pairs),
-        method=_choice(Method, method, "method"),
+        method=_method(method),
         snapshot=snapshot,
     )
 

@@ -1,155 +1,29 @@
 """decision matrix -> ranking.
 
-The official scores come from scikit-criteria (TOPSIS, weighted sum). The same methods are
-also written here as pure numpy functions over many weight vectors at once: the robustness
-analysis samples weights by the hundred thousand, and a test checks both agree.
+The official scores come from scikit-criteria (TOPSIS, weighted sum; ``selector.engine.methods``
+holds one module per method). The same methods are also written there as pure numpy functions
+over many weight vectors at once: the robustness analysis samples weights by the hundred
+thousand, and a test checks both agree. Ties are broken by ``selector.engine.ordering``.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
-import numpy as np
-
 from selector.engine.matrix import DecisionMatrix, FloatArray
+from selector.engine.methods import METHODS, NotDecomposable, official_scores, reference_scores
+from selector.engine.methods.topsis import topsis, topsis_decomposition, topsis_lead
+from selector.engine.methods.wsm import wsm
+from selector.engine.ordering import TIE_TOLERANCE, order
 from selector.vocab import Method
 
-#: Scores closer than this are a tie, broken by the rule in ``order``.
-TIE_TOLERANCE = 1e-9
-
-
-def topsis(values: FloatArray, weights: FloatArray, maximise: np.ndarray) -> FloatArray:
-    """TOPSIS relative closeness (Hwang and Yoon 1981) with vector normalisation.
-
-    ``weights`` (>= 0) is one vector (criteria,) or many (samples, criteria); the result is
-    (alternatives,) or (samples, alternatives). With w >= 0 the ideal of the weighted matrix is
-    w times the ideal of the normalised one, so d+^2 = (w^2) . (u - u*)^2 and d-^2 likewise:
-    two matrix products, with no (samples, alternatives, criteria) temporaries, which is what
-    lets the robustness analysis score 100,000 weight vectors in a fraction of a second.
-    """
-    norms = np.linalg.norm(values, axis=0)
-    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
-    best = np.where(maximise, unit.max(axis=0), unit.min(axis=0))
-    worst = np.where(maximise, unit.min(axis=0), unit.max(axis=0))
-    squared = weights**2
-    d_best = np.sqrt(np.maximum(squared @ ((unit - best) ** 2).T, 0.0))
-    d_worst = np.sqrt(np.maximum(squared @ ((unit - worst) ** 2).T, 0.0))
-    total = d_best + d_worst
-    # Every alternative equal on every weighted criterion: no one is closer to the ideal.
-    closeness: FloatArray = np.divide(d_worst, total, out=np.full_like(total, 0.5),
-                                      where=total > 0)
-    return closeness
-
-
-def _distance_terms(values: FloatArray, weights: FloatArray,
-                    maximise: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Per criterion, each alternative's squared weighted distance to the anti-ideal (p) and
-    to the ideal (q), and those of the anti-ideal itself (p = 0, q at its largest)."""
-    norms = np.linalg.norm(values, axis=0)
-    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
-    best = np.where(maximise, unit.max(axis=0), unit.min(axis=0))
-    worst = np.where(maximise, unit.min(axis=0), unit.max(axis=0))
-    squared = weights**2
-    p = squared * (unit - worst) ** 2
-    q = squared * (unit - best) ** 2
-    return p, q, np.zeros_like(best), squared * (worst - best) ** 2
-
-
-#: Gauss-Legendre nodes on [0, 1] for the path integrals of ``topsis_attribution``; the cosine
-#: substitution t = (1 - cos(pi u)) / 2 removes the 1/sqrt(t) singularity of the gradient where
-#: a path starts or ends at zero distance.
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(96)
-_U = (_NODES + 1) / 2
-_T = (1 - np.cos(np.pi * _U)) / 2
-_DT = _WEIGHTS / 2 * np.pi / 2 * np.sin(np.pi * _U)
-
-
-def topsis_attribution(p_from: FloatArray, q_from: FloatArray, p_to: FloatArray,
-                       q_to: FloatArray) -> FloatArray:
-    """Each criterion's part of the change of TOPSIS closeness between two points, (criteria,).
-
-    Closeness C = sqrt(P) / (sqrt(P) + sqrt(Q)) depends on the criteria only through the sums
-    P = sum_j p_j (squared distance to the anti-ideal) and Q = sum_j q_j (to the ideal). Along
-    the straight path between the two points (Aumann-Shapley, or integrated gradients), criterion
-    j accounts for dp_j x integral(dC/dP) + dq_j x integral(dC/dQ): the parts add up exactly to
-    the change of C, and a criterion on which the two points are equal accounts for nothing.
-    """
-    dp, dq = p_to - p_from, q_to - q_from
-    big_p = p_from.sum() + _T * dp.sum()
-    big_q = q_from.sum() + _T * dq.sum()
-    root_p, root_q = np.sqrt(np.maximum(big_p, 0.0)), np.sqrt(np.maximum(big_q, 0.0))
-    denominator = 2 * (root_p + root_q) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad_p = np.where(big_p > 0, root_q / (root_p * denominator), 0.0)
-        grad_q = np.where(big_q > 0, -root_p / (root_q * denominator), 0.0)
-    grad_p = np.nan_to_num(grad_p, nan=0.0, posinf=0.0, neginf=0.0)
-    grad_q = np.nan_to_num(grad_q, nan=0.0, posinf=0.0, neginf=0.0)
-    parts: FloatArray = dp * float(grad_p @ _DT) + dq * float(grad_q @ _DT)
-    return parts
-
-
-def topsis_decomposition(values: FloatArray, weights: FloatArray,
-                         maximise: np.ndarray) -> FloatArray:
-    """Each criterion's share of each alternative's TOPSIS closeness, (alternatives, criteria):
-    the attribution along the path from the anti-ideal (closeness 0) to the alternative, so a
-    row adds up to the closeness and every share is >= 0 (zero where the alternative has the
-    worst value)."""
-    p, q, p_worst, q_worst = _distance_terms(values, weights, maximise)
-    return np.array([topsis_attribution(p_worst, q_worst, p[i], q[i])
-                     for i in range(len(values))]).reshape(values.shape)
-
-
-def topsis_lead(values: FloatArray, weights: FloatArray, maximise: np.ndarray, winner: int,
-                other: int) -> FloatArray:
-    """Each criterion's part of ``winner``'s closeness minus ``other``'s, (criteria,): the
-    attribution along the path from one to the other. The parts add up to the difference of
-    their scores, and a criterion on which the two score the same has no part."""
-    p, q, _, _ = _distance_terms(values, weights, maximise)
-    return topsis_attribution(p[other], q[other], p[winner], q[winner])
-
-
-def wsm(scaled: FloatArray, weights: FloatArray) -> FloatArray:
-    """Weighted sum of scores already on [0, 1] with 1 best; one or many weight vectors."""
-    result: FloatArray = weights @ scaled.T
-    return result
+__all__ = ["TIE_TOLERANCE", "Ranking", "order", "rank", "skcriteria_scores", "topsis",
+           "topsis_decomposition", "topsis_lead", "wsm"]
 
 
 def skcriteria_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """Score alternatives with scikit-criteria (imported here: it costs about 1.5 s)."""
-    n = len(matrix.alternatives)
-    if n == 1:
-        return np.ones(1)
-    import skcriteria
-    from skcriteria.agg.simple import WeightedSumModel
-    from skcriteria.agg.topsis import TOPSIS
-    from skcriteria.preprocessing.scalers import VectorScaler
-
-    if method is Method.WSM:
-        # WeightedSumModel refuses minimised criteria: hand it scores already turned so that
-        # 1 is best on every criterion.
-        dm = skcriteria.mkdm(matrix.scaled(), objectives=[max] * len(matrix.criteria),
-                             weights=matrix.weights, alternatives=list(matrix.alternatives),
-                             criteria=list(matrix.criteria))
-        return np.asarray(WeightedSumModel().evaluate(dm).e_.score, dtype=np.float64)
-    # Constant or zero-weight criteria add the same distance to everyone; dropping them leaves
-    # TOPSIS unchanged and avoids 0/0 in scikit-criteria when nothing else differs.
-    unit = matrix.unit()
-    spread = unit.max(axis=0) > unit.min(axis=0)
-    keep = spread & (matrix.weights > 0)
-    if not keep.any():
-        return np.full(n, 0.5)
-    dm = skcriteria.mkdm(unit[:, keep],
-                         objectives=[max if m else min for m in matrix.maximise[keep]],
-                         weights=matrix.weights[keep], alternatives=list(matrix.alternatives),
-                         criteria=[c for c, k in zip(matrix.criteria, keep, strict=True) if k])
-    scaled = VectorScaler(target="matrix").transform(dm)
-    with warnings.catch_warnings():
-        # scikit-criteria advises against minimised criteria in TOPSIS, but handles them the
-        # textbook way (the ideal takes the column minimum), which is what we want.
-        warnings.filterwarnings("ignore", message="Although TOPSIS can operate with minim")
-        result = TOPSIS().evaluate(scaled)
-    return np.asarray(result.e_.similarity, dtype=np.float64)
+    """Score alternatives with scikit-criteria (imported lazily: it costs about 1.5 s)."""
+    return reference_scores(matrix, method)
 
 
 @dataclass(frozen=True)
@@ -158,42 +32,21 @@ class Ranking:
     scores: FloatArray
     contributions: FloatArray  # (alternatives, criteria): weight x scaled score
     #: (alternatives, criteria): each criterion's share of the score under the method used;
-    #: a row adds up to the score.
-    decomposition: FloatArray
+    #: a row adds up to the score. None for a method whose score does not split (VIKOR).
+    decomposition: FloatArray | None
 
     def lead(self, matrix: DecisionMatrix, method: Method, winner: int,
              other: int) -> FloatArray:
         """Each criterion's part of ``winner``'s lead over ``other`` under ``method``."""
-        if method is Method.TOPSIS:
-            return topsis_lead(matrix.unit(), matrix.weights, matrix.maximise, winner, other)
-        lead: FloatArray = self.contributions[winner] - self.contributions[other]
-        return lead
-
-
-def order(scores: FloatArray, matrix: DecisionMatrix) -> tuple[int, ...]:
-    """Best first, ties broken deterministically (scikit-criteria's ``untied_rank_`` is not
-    a rank but argsort positions, so it is not used).
-
-    Scores within TIE_TOLERANCE tie; ties go to the higher weighted sum, then the higher
-    unweighted mean of scaled scores (so a dominating framework never ranks below the one it
-    dominates), then the framework id.
-    """
-    scaled = matrix.scaled()
-    weighted = wsm(scaled, matrix.weights)
-    mean = scaled.mean(axis=1)
-    bucket = np.round(scores / TIE_TOLERANCE) * TIE_TOLERANCE
-    keys = sorted(range(len(scores)),
-                  key=lambda i: (-float(bucket[i]), -round(float(weighted[i]), 12),
-                                 -round(float(mean[i]), 12), matrix.alternatives[i]))
-    return tuple(keys)
+        return METHODS[method].lead(matrix, winner, other)
 
 
 def rank(matrix: DecisionMatrix, method: Method) -> Ranking:
-    scores = skcriteria_scores(matrix, method)
+    scores = official_scores(matrix, method)
     contributions = matrix.weights * matrix.scaled()
-    if method is Method.TOPSIS:
-        decomposition = topsis_decomposition(matrix.unit(), matrix.weights, matrix.maximise)
-    else:
-        decomposition = contributions
+    try:
+        decomposition: FloatArray | None = METHODS[method].decomposition(matrix)
+    except NotDecomposable:
+        decomposition = None
     return Ranking(order=order(scores, matrix), scores=scores, contributions=contributions,
                    decomposition=decomposition)

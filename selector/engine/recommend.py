@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from selector.engine.constraints import retired_routes, split, unserved
 from selector.engine.fit import Fit, caps, fits, on_scale
 from selector.engine.matrix import DecisionMatrix, build_matrix
+from selector.engine.methods import NotDecomposable
 from selector.engine.profile import check_against
 from selector.engine.ranking import Ranking, rank
 from selector.engine.verdict import verdict
@@ -113,6 +114,9 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
     matrix = build_matrix(snapshot, kept, weights, computed,
                           speed_ranges(snapshot, measured, capped))
     result = rank(matrix, profile.method)
+    if result.decomposition is None:
+        raise NotDecomposable(f"method {profile.method.value} cannot explain a ranking")
+    decomposition = result.decomposition
     probed = {(m.framework, m.criterion) for m in measured if m.blended}
     ranking = [
         Ranked(
@@ -123,7 +127,7 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
             contributions={c: round(float(v), DIGITS)
                            for c, v in zip(matrix.criteria, result.contributions[i], strict=True)},
             decomposition={c: round(float(v), DIGITS) for c, v in
-                           zip(matrix.criteria, result.decomposition[i], strict=True)},
+                           zip(matrix.criteria, decomposition[i], strict=True)},
             status=kept[i].status,
             evidence=evidence(snapshot, kept[i].id, probed, fitted, capped),
         )

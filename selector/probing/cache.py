@@ -29,8 +29,11 @@ LOCK_WAIT_S = 900.0
 
 
 def cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "dlselect" / "probes"
+    """The user's cache folder for dlselect (``$XDG_CACHE_HOME/dlselect`` on Linux, the
+    platform's own elsewhere, by platformdirs), ``probes`` in it."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dlselect", appauthor=False)) / "probes"
 
 
 def cache_key(*, interpreter: str, framework: str, version: str | None, host_id: str,

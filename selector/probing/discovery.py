@@ -59,8 +59,10 @@ def config_path() -> Path:
     env = os.environ.get("DLSELECT_CONFIG")
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "dlselect" / "config.toml"
+    from platformdirs import user_config_dir
+
+    # $XDG_CONFIG_HOME/dlselect on Linux, the platform's own folder elsewhere.
+    return Path(user_config_dir("dlselect", appauthor=False)) / "config.toml"
 
 
 def _probe_config(path: Path | None = None) -> tuple[Path, dict[str, object]]:

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import platform
-from pathlib import Path
+import threading
 
 from selector.paths import probes_dir
 
@@ -20,13 +20,20 @@ BASICS = (
 )
 
 
+#: ast.parse from several threads at once (discovery inspects interpreters in a pool) can fail
+#: in CPython 3.11 with "AST constructor recursion depth mismatch"
+#: (https://github.com/python/cpython/issues/106905): one parse at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 @functools.cache
 def recorded_env_names() -> tuple[str, ...]:
     """The variables that change how a framework runs (threads, kernels, devices, precision,
     memory): one list, the probe harness's ``RECORDED_ENV``, which the runner passes through and
     every probe records. Read from the harness file as a literal (nothing of it runs here)."""
     path = probes_dir() / "_harness.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    with _PARSE_LOCK:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     for node in tree.body:
         if (isinstance(node, ast.Assign) and len(node.targets) == 1
                 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "RECORDED_ENV"):
@@ -57,13 +64,10 @@ def child_env() -> dict[str, str]:
 
 
 def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from selector.probing.machine import cpuinfo
+
+    models = cpuinfo("model name")
+    return models[0] if models else platform.processor() or platform.machine()
 
 
 def _memory_bytes() -> int | None:

@@ -35,14 +35,27 @@ def cpu_mhz(root: Path = Path("/")) -> float | None:
         except (OSError, ValueError):
             continue
     if not freqs:
-        try:
-            for line in (root / "proc/cpuinfo").read_text(errors="replace").splitlines():
-                key, _, value = line.partition(":")
-                if key.strip() == "cpu MHz":
-                    freqs.append(float(value))
-        except (OSError, ValueError):
-            pass
+        for value in cpuinfo("cpu MHz", root):
+            try:
+                freqs.append(float(value))
+            except ValueError:
+                break
     return round(sum(freqs) / len(freqs), 1) if freqs else None
+
+
+def cpuinfo(key: str, root: Path = Path("/")) -> list[str]:
+    """Every value of ``key`` in /proc/cpuinfo (one per CPU for most keys), in order; empty
+    where the file is missing or unreadable. The one reader of that file."""
+    try:
+        text = (root / "proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return []
+    values = []
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == key:
+            values.append(value.strip())
+    return values
 
 
 def gpu_state() -> list[dict[str, Any]]:

@@ -7,19 +7,17 @@ import math
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+# Probe output crosses a process boundary: unknown keys are refused.
+from selector.models import ForbidExtra
 
 PROBE_SCHEMA_VERSION: Literal[1] = 1
 #: Version of ``dlselect probe --format json`` (a report of several probe outcomes).
 PROBE_REPORT_SCHEMA_VERSION: Literal[1] = 1
 
 
-class _Open(BaseModel):
-    # Probe output crosses a process boundary: unknown keys are refused.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Device(_Open):
+class Device(ForbidExtra):
     kind: Literal["cpu", "gpu"]
     name: str
     threads: int | None = None
@@ -33,7 +31,7 @@ def _must_be_finite(value: float | None) -> float | None:
     return value
 
 
-class OpCheck(_Open):
+class OpCheck(ForbidExtra):
     """The op's result on a small instance against a float64 reference (docs/probes.md)."""
 
     max_rel_error: float = Field(ge=0)
@@ -65,7 +63,7 @@ MAX_INNER_LOOPS = 1_000_000_000
 MAX_SAMPLES_PER_S = 1e9
 
 
-class OpResult(_Open):
+class OpResult(ForbidExtra):
     device: str
     dtype: str
     #: What really ran: float32 math, TF32 tensor-core math on float32 data, bfloat16, float16.
@@ -106,7 +104,7 @@ MAX_GBPS = 1e5
 MAX_DEVICES = 1_000_000
 
 
-class Timing(_Open):
+class Timing(ForbidExtra):
     """One timed collective or step: first call, median and interquartile range of a call."""
 
     first_call_s: float = Field(ge=0, le=MAX_SECONDS)
@@ -135,7 +133,7 @@ class StepTiming(Timing):
     samples_per_s: float = Field(gt=0, le=MAX_SAMPLES_PER_S)
 
 
-class _MultiDeviceOp(_Open):
+class _MultiDeviceOp(ForbidExtra):
     devices: int = Field(ge=1, le=MAX_DEVICES)
     #: devices simulated on CPU cores (processes, XLA host devices): shown, never ranked
     simulated: bool
@@ -168,7 +166,7 @@ class ScalingResult(_MultiDeviceOp):
     efficiency: float = Field(gt=0, le=10.0)
 
 
-class MultiDevice(_Open):
+class MultiDevice(ForbidExtra):
     """The ``multi_device`` section of a probe document (docs/probes.md)."""
 
     allreduce: AllreduceResult | None = None
@@ -177,7 +175,7 @@ class MultiDevice(_Open):
     inter_node: AllreduceResult | None = None
 
 
-class ProbeDocument(_Open):
+class ProbeDocument(ForbidExtra):
     schema_version: Literal[1]
     probe: str
     framework: str
@@ -207,10 +205,8 @@ class ProbeStatus(StrEnum):
     TIMEOUT = "timeout"
 
 
-class Outcome(BaseModel):
+class Outcome(ForbidExtra):
     """One framework in one interpreter: what happened, and the measurement if any."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     framework: str
     version: str | None = None
@@ -239,12 +235,10 @@ class NodeStatus(StrEnum):
     TIMEOUT = "timeout"
 
 
-class NodeReport(BaseModel):
+class NodeReport(ForbidExtra):
     """One node of a cluster probe run (``dlselect probe --cluster``, docs/cluster.md): who it
     is, its hardware, and its own probe results; a node that died, hung or could not run
     dlselect has a status and a reason instead."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     node_id: str
     hostname: str | None = None
@@ -263,10 +257,8 @@ class NodeReport(BaseModel):
     elapsed_s: float | None = None
 
 
-class InterNode(BaseModel):
+class InterNode(ForbidExtra):
     """An all-reduce between nodes, one rank per node."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     framework: str
     version: str | None = None
@@ -275,9 +267,7 @@ class InterNode(BaseModel):
     result: AllreduceResult
 
 
-class ClusterInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ClusterInfo(ForbidExtra):
     #: as given: a Ray address, ``auto`` or ``local:N``
     address: str
     #: ``local:N``, or nodes that all share one machine: their figures are never ranked
@@ -288,9 +278,7 @@ class ClusterInfo(BaseModel):
     startup_s: float | None = None
 
 
-class ProbeReport(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ProbeReport(ForbidExtra):
     schema_version: Literal[1] = PROBE_REPORT_SCHEMA_VERSION
     tool: Literal["dlselect"] = "dlselect"
     host: dict[str, object]

@@ -183,20 +183,15 @@ def _held(signals: tuple[signal.Signals, ...]) -> Iterator[None]:
 
 
 def _cpu_busy(interval_s: float) -> float | None:
-    """Share of CPU time not idle over ``interval_s``, from /proc/stat; None where unreadable."""
-    def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-        return sum(fields), idle
+    """Share of CPU time not idle over ``interval_s`` (psutil, system-wide); None where the
+    platform does not say."""
+    import psutil
 
     try:
-        total0, idle0 = sample()
-        time.sleep(interval_s)
-        total1, idle1 = sample()
-    except (OSError, ValueError, IndexError):
+        busy = float(psutil.cpu_percent(interval=interval_s))
+    except (OSError, RuntimeError, NotImplementedError):
         return None
-    total = total1 - total0
-    return 1.0 - (idle1 - idle0) / total if total > 0 else None
+    return busy / 100.0
 
 
 def wait_for_quiet(max_wait_s: float = QUIET_MAX_WAIT_S) -> None:

@@ -18,9 +18,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from selector.engine.ranking import TIE_TOLERANCE
-from selector.engine.robust_text import robustness_sentences
 from selector.errors import DlselectError
 from selector.report.json_format import document as json_document
+from selector.report.robust_text import robustness_sentences
 
 if TYPE_CHECKING:
     from selector.engine.recommend import Decision

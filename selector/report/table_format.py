@@ -7,9 +7,10 @@ from rich.table import Table
 from rich.text import Text
 
 from selector.clock import age_text, years_text
-from selector.engine.explain import grouped, margin_sentence
-from selector.engine.robust_text import robustness_sentences
+from selector.engine.explain import grouped
 from selector.models import Recommendation
+from selector.report.margin_text import margin_sentence
+from selector.report.robust_text import robustness_sentences
 from selector.report.stakeholders import stakeholder_lines
 
 TOP_CONTRIBUTIONS = 3

@@ -38,7 +38,9 @@ def test_an_answers_file_replays_through_the_python_api(tmp_path: Path) -> None:
     assert rec.robustness is not None and rec.robustness.samples == 300
     result = CliRunner().invoke(app, ["recommend", "--answers", str(path), "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == json.loads(rec.model_dump_json())
+    from selector.report.json_format import document
+
+    assert json.loads(result.stdout) == document(rec)
 
 
 def test_the_api_refuses_bad_answers_with_the_projects_error(tmp_path: Path) -> None:

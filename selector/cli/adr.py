@@ -24,7 +24,7 @@ from selector.report.adr_log import (
     status_of,
     title_of,
 )
-from selector.report.markdown_format import Superseded
+from selector.report.markdown import Superseded
 from selector.vocab import OutputFormat
 
 

@@ -1,1 +1,1 @@
-"""recommendation -> text, one module per output format (see ``interface``)."""
+"""recommendation -> text, one module (or package) per output format (see ``interface``)."""

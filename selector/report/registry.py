@@ -9,7 +9,7 @@ from selector.vocab import OutputFormat
 
 if TYPE_CHECKING:
     from selector.engine.recommend import Decision
-    from selector.report.markdown_format import Superseded
+    from selector.report.markdown import Superseded
 
 
 def formatter_for(fmt: OutputFormat, *, chart: str | None = None, detail: bool = False,
@@ -28,7 +28,7 @@ def formatter_for(fmt: OutputFormat, *, chart: str | None = None, detail: bool =
 
         return TableFormatter()
     if fmt is OutputFormat.MARKDOWN:
-        from selector.report.markdown_format import MarkdownFormatter
+        from selector.report.markdown import MarkdownFormatter
 
         return MarkdownFormatter(chart=chart, detail=detail, supersedes=supersedes)
     if fmt is OutputFormat.HTML:

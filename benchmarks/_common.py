@@ -61,10 +61,10 @@ T = TypeVar("T")
 
 
 def _probe_budget() -> Any:
-    """The probes' quick budget (samples, minimum sample time), read from probes/_harness.py
-    (standard library only), so the report's text follows the probes."""
-    spec = importlib.util.spec_from_file_location("_probe_harness", ROOT / "probes" /
-                                                  "_harness.py")
+    """The probes' quick budget (samples, minimum sample time), read from probes/_ops.py (the
+    harness's part that defines it: standard library only, no sibling imports), so the report's
+    text follows the probes."""
+    spec = importlib.util.spec_from_file_location("_probe_ops", ROOT / "probes" / "_ops.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there

@@ -57,6 +57,28 @@ def test_the_key_changes_with_everything_that_changes_a_figure(tmp_path: Path) -
     assert base != _key(program, gpus=["H100 (driver 550)"], env={"OMP_NUM_THREADS": "2"})
 
 
+def test_the_key_covers_every_module_the_harness_is_made_of(tmp_path: Path) -> None:
+    """The harness is split into sibling modules (``from _timing import ...``): a change to any
+    of them changes a figure, so it changes the key of the probes that import it."""
+    import ast
+    import shutil
+
+    real = Path(__file__).resolve().parents[1] / "probes"
+    probes = tmp_path / "probes"
+    shutil.copytree(real, probes, ignore=shutil.ignore_patterns("__pycache__"))
+    program = probes / "probe_numba.py"
+    tree = ast.parse((real / "_harness.py").read_text(encoding="utf-8"))
+    parts = sorted({node.module for node in tree.body
+                    if isinstance(node, ast.ImportFrom) and node.module
+                    and (real / f"{node.module}.py").is_file()})
+    assert {"_timing", "_checks", "_environment", "_output"} <= set(parts)
+    for part in parts:
+        before = _key(program)
+        with (probes / f"{part}.py").open("a", encoding="utf-8") as fh:
+            fh.write("# changed\n")
+        assert _key(program) != before, part
+
+
 # Needs numba installed: the service measures only frameworks it discovers.
 @pytest.mark.frameworks
 def test_an_unstable_figure_is_measured_again_and_never_cached(

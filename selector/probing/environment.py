@@ -30,8 +30,9 @@ _PARSE_LOCK = threading.Lock()
 def recorded_env_names() -> tuple[str, ...]:
     """The variables that change how a framework runs (threads, kernels, devices, precision,
     memory): one list, the probe harness's ``RECORDED_ENV``, which the runner passes through and
-    every probe records. Read from the harness file as a literal (nothing of it runs here)."""
-    path = probes_dir() / "_harness.py"
+    every probe records. Read as a literal from the harness's file that defines it,
+    ``probes/_environment.py`` (nothing of it runs here)."""
+    path = probes_dir() / "_environment.py"
     with _PARSE_LOCK:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     for node in tree.body:

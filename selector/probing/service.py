@@ -30,7 +30,7 @@ class ProbeRequest:
     ops: tuple[str, ...] = ()
 
 
-#: Ops a probe may be asked for by name (probes/_harness.py KNOWN_OPS).
+#: Ops a probe may be asked for by name (KNOWN_OPS in probes/_ops.py, part of the harness).
 KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
              "train_cnn", "train_lstm", "train_transformer", "train_cnn_compiled",
              "train_lstm_compiled", "train_transformer_compiled", "allreduce", "scaling")

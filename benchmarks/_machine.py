@@ -43,29 +43,21 @@ def versions(python: Path, names: Sequence[str]) -> dict[str, str | None] | str:
 
 
 def cpuinfo() -> dict[str, Any]:
-    info: dict[str, Any] = {"model": "unknown", "mhz": None, "flags": set(), "family": None,
-                            "model_id": None}
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return info
+    """The CPU as the report names it, from the engine's one reader of /proc/cpuinfo."""
+    from selector.probing.machine import cpuinfo as read
+
     mhz: list[float] = []
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if key == "model name" and info["model"] == "unknown":
-            info["model"] = value
-        elif key == "cpu MHz":
+    for value in read("cpu MHz"):
+        try:
             mhz.append(float(value))
-        elif key == "flags" and not info["flags"]:
-            info["flags"] = set(value.split())
-        elif key == "cpu family" and info["family"] is None:
-            info["family"] = value
-        elif key == "model" and info["model_id"] is None:
-            info["model_id"] = value
-    info["mhz"] = max(mhz) if mhz else None
-    info["mhz_all"] = sorted(set(mhz))
-    return info
+        except ValueError:
+            continue
+    flags = read("flags")
+    return {"model": next(iter(read("model name")), "unknown"),
+            "mhz": max(mhz) if mhz else None, "mhz_all": sorted(set(mhz)),
+            "flags": set(flags[0].split()) if flags else set(),
+            "family": next(iter(read("cpu family")), None),
+            "model_id": next(iter(read("model")), None)}
 
 
 def memory_gib() -> float | None:

@@ -273,21 +273,12 @@ def run(argv: Sequence[str], *, timeout_s: float, env: Mapping[str, str] | None 
 # --------------------------------------------------------------------------- a quiet machine
 
 
-def _cpu_times() -> tuple[int, int]:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)
-
-
 def cpu_busy(interval_s: float = 0.2) -> float | None:
-    """Share of all CPUs' time not idle over ``interval_s`` (0..1), None where unreadable."""
-    try:
-        total0, idle0 = _cpu_times()
-        time.sleep(interval_s)
-        total1, idle1 = _cpu_times()
-    except (OSError, ValueError, IndexError):
-        return None
-    total = total1 - total0
-    return 1.0 - (idle1 - idle0) / total if total > 0 else None
+    """Share of all CPUs' time not idle over ``interval_s`` (0..1), None where unreadable: the
+    engine's own sampler (selector.probing.machine)."""
+    from selector.probing.machine import cpu_busy as sample
+
+    return sample(interval_s)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Multi-device probe ops, ``allreduce`` and ``scaling`` (standard library only).
 
-Each framework module (``_multi_torch.py``, ``_multi_jax.py``, ``_multi_tensorflow.py``) measures
+Each framework module (``_multi_torch.py``, ``_multi_jax.py``, ``_multi_tensorflow.py``,
+``_multi_mxnet.py``) measures
 them its own way; this module holds what they share: the buffer sizes, the bandwidth rule, how
 many devices a CPU may simulate, the worker processes, the timing of a collective, and the
 ``multi_device`` section of the probe document (docs/probes.md, "Multi-device ops").
@@ -15,9 +16,10 @@ many devices a CPU may simulate, the worker processes, the timing of a collectiv
   ``efficiency = throughput_n / (n x throughput_1)``.
 
 On a machine without several GPUs the devices are simulated (gloo processes, XLA host devices,
-TensorFlow logical devices) on CPU cores, never more than the machine has physical cores, and
-every such result says ``"simulated": true``: it shows the framework's machinery works and what
-it costs here, not how it scales on real devices, and dlselect never ranks with it.
+TensorFlow logical devices, MXNet CPU contexts) on CPU cores, never more than the machine has
+physical cores, and every such result says ``"simulated": true``: it shows the framework's
+machinery works and what it costs here, not how it scales on real devices, and dlselect never
+ranks with it.
 
 These ops run only when ``--ops`` names them: they start extra processes and cost seconds.
 """
@@ -57,7 +59,6 @@ MAX_LOOPS = 10_000
 
 #: Why the probes without multi-device ops report them unsupported (one line each).
 UNSUPPORTED = {
-    "mxnet": "not implemented in dlselect's MXNet probe yet (a kvstore push/pull would run it)",
     "numba": "Numba has no collective communication and no training step (no autodiff)",
     "pytensor": "PyTensor has no multi-device collectives",
 }

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import _harness as h
+import _multi_mxnet
 import _multidevice
 import _train_mxnet
 
@@ -216,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     builders = _builders(mx, np, device, args.budget, features, _blas_note(openblas), sync)
     builders.update(_train_mxnet.builders(mx, device, None, args.budget, np))
     results = h.run_ops(args, builders, sync)
-    multi = _multidevice.run(args, results, {}, _multidevice.unsupported(PROBE))
+    multi = _multidevice.run(args, results, _multi_mxnet.measurers(mx, device, args.budget),
+                             {"scaling": _multi_mxnet.SCALING_UNSUPPORTED})
     info = h.ProbeInfo(
         probe=PROBE,
         framework="mxnet",

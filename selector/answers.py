@@ -19,13 +19,12 @@ Every key is optional but ``schema_version``; precedence is flags over file over
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from selector.errors import ProfileError, location, read_text
+from selector.errors import ProfileError, location
 
 ANSWERS_SCHEMA_VERSION: Literal[1] = 1
 
@@ -54,16 +53,9 @@ class Answers(BaseModel):
 
 
 def load_answers(path: Path) -> Answers:
-    text = read_text(path, ProfileError, "answers file")
-    try:
-        data = tomllib.loads(text)
-    except ValueError as exc:
-        # TOMLDecodeError, or the plain ValueError tomllib raises for an integer of more than
-        # sys.get_int_max_str_digits() (4300) digits.
-        raise ProfileError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        # tomllib recurses once per nested array or inline table.
-        raise ProfileError(f"{path}: not valid TOML: nested too deeply") from None
+    from selector.documents import read_document
+
+    data = read_document(path, ProfileError, "answers file")
     version = data.get("schema_version")
     if version != ANSWERS_SCHEMA_VERSION:
         raise ProfileError(f"{path}: schema_version: unsupported {version!r}; this dlselect "

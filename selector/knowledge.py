@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from selector.errors import KnowledgeError, location, read_text
+from selector.errors import KnowledgeError, location
 from selector.models import (
     KNOWLEDGE_SCHEMA_VERSION,
     Overlay,
@@ -73,20 +71,9 @@ def load_document(ref: str) -> Snapshot | Overlay:
 
 def read_document(path: Path) -> dict[str, Any]:
     """Read a TOML or JSON document; any failure becomes a located KnowledgeError."""
-    text = read_text(path, KnowledgeError)
-    kind = "json" if path.suffix == ".json" else "toml"
-    try:
-        data = json.loads(text) if kind == "json" else tomllib.loads(text)
-    except ValueError as exc:
-        # Not only the decode errors: both parsers raise a plain ValueError for an integer of
-        # more than sys.get_int_max_str_digits() (4300) digits.
-        raise KnowledgeError(f"{path}: not valid {kind}: {exc}") from None
-    except RecursionError:
-        # Both parsers recurse once per nested array or table.
-        raise KnowledgeError(f"{path}: not valid {kind}: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{path}: the document must be a table/object at the top level")
-    return data
+    from selector.documents import read_document as read
+
+    return read(path, KnowledgeError, json_by_name=True)
 
 
 M = TypeVar("M", Snapshot, Overlay)

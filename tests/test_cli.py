@@ -121,7 +121,7 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 
 @pytest.mark.parametrize(("content", "message"), [
     ("schema_version = 7\n", "schema_version: unsupported 7"),
-    ("schema_version = 2\nid = \n", "not valid toml"),
+    ("schema_version = 2\nid = \n", "not valid TOML"),
     ("schema_version = 2\nid = 'x'\n", "title: Field required (and"),
     ("schema_version = 1\nid = 'x'\n", "schema_version: 1 is no longer read"),
 ])

@@ -142,11 +142,11 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
 def test_unreadable_and_unparsable_files(tmp_path: Path) -> None:
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text("schema_version = \n", encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"bad.toml: not valid toml"):
+    with pytest.raises(KnowledgeError, match=r"bad.toml: not valid TOML"):
         load_snapshot(str(bad_toml))
     bad_json = tmp_path / "bad.json"
     bad_json.write_text("[1, 2", encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"bad.json: not valid json"):
+    with pytest.raises(KnowledgeError, match=r"bad.json: not valid JSON"):
         load_snapshot(str(bad_json))
     with pytest.raises(KnowledgeError, match="no such file"):
         load_snapshot(str(tmp_path / "missing.toml"))

@@ -73,7 +73,7 @@ def test_one_cpuinfo_reader_serves_the_frequency_and_the_model(tmp_path: Path) -
 
 
 def test_the_cpu_busy_share_is_a_share() -> None:
-    from selector.probing.runner import _cpu_busy
+    from selector.probing.machine import cpu_busy
 
-    busy = _cpu_busy(0.02)
+    busy = cpu_busy(0.02)
     assert busy is not None and 0.0 <= busy <= 1.0

@@ -148,6 +148,33 @@ def test_tensorflow_allreduce_on_two_logical_devices_scaling_unsupported() -> No
         assert row["bus_gbps"] == pytest.approx(row["bytes"] / row["median_s"] / 1e9)
 
 
+@pytest.mark.slow
+@pytest.mark.frameworks
+def test_mxnet_allreduce_through_a_kvstore_on_two_cpu_contexts_scaling_unsupported() -> None:
+    from tests.conftest import mxnet_unavailable
+
+    why = mxnet_unavailable()
+    if why:
+        pytest.skip(why)
+    if md.physical_cores() < 2:
+        pytest.skip("two simulated devices need two physical cores")
+    python = Path(__file__).resolve().parents[1] / ".venv-mxnet" / "bin" / "python"
+    proc = subprocess.run([str(python), str(PROBES / "probe_mxnet.py"), "--ops",
+                           "allreduce,scaling", "--device", "cpu"], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    ProbeDocument.model_validate(data)
+    assert data["op_errors"] == {} and data["unsupported_ops"] == ["scaling"]
+    assert "not implemented" in data["unsupported_reasons"]["scaling"]
+    ar = data["multi_device"]["allreduce"]
+    assert ar["simulated"] is True and ar["devices"] == 2 and ar["check"]["ok"] is True
+    assert ar["backend"] == "kvstore 'local'" and "simulated" in ar["note"]
+    assert [row["bytes"] for row in ar["sizes"]] == [1024, 2**20, 64 * 2**20]
+    for row in ar["sizes"]:
+        assert row["bus_gbps"] == pytest.approx(row["bytes"] / row["median_s"] / 1e9)
+
+
 # --------------------------------------------------------------------------- ranking
 
 

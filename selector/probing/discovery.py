@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +68,9 @@ def _probe_config(path: Path | None = None) -> tuple[Path, dict[str, object]]:
     path = path or config_path()
     if not path.exists():
         return path, {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    from selector.documents import read_document
+
+    data = read_document(path, ConfigError, "config file")
     section = data.get("probe", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: probe must be a table")

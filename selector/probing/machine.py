@@ -112,3 +112,15 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if new:
             found.append(f"{label} began to throttle ({', '.join(new)})")
     return found
+
+
+def cpu_busy(interval_s: float) -> float | None:
+    """Share of all CPUs' time not idle over ``interval_s`` (0..1; psutil, system-wide); None
+    where the platform does not say. The one CPU-busy sampler (the runner and the benchmarks)."""
+    import psutil
+
+    try:
+        busy = float(psutil.cpu_percent(interval=interval_s))
+    except (OSError, RuntimeError, NotImplementedError):
+        return None
+    return busy / 100.0

@@ -182,24 +182,14 @@ def _held(signals: tuple[signal.Signals, ...]) -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _cpu_busy(interval_s: float) -> float | None:
-    """Share of CPU time not idle over ``interval_s`` (psutil, system-wide); None where the
-    platform does not say."""
-    import psutil
-
-    try:
-        busy = float(psutil.cpu_percent(interval=interval_s))
-    except (OSError, RuntimeError, NotImplementedError):
-        return None
-    return busy / 100.0
-
-
 def wait_for_quiet(max_wait_s: float = QUIET_MAX_WAIT_S) -> None:
     """Let the machine settle before a measurement: prepared probes may still be finishing
     background work (compiler threads, thread pools spinning down)."""
     deadline = time.monotonic() + max_wait_s
     while time.monotonic() < deadline:
-        busy = _cpu_busy(0.05)
+        from selector.probing.machine import cpu_busy
+
+        busy = cpu_busy(0.05)
         if busy is None or busy < QUIET_BUSY_SHARE:
             return
 

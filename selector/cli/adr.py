@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from selector.cli.common import OutputError, Target, create_file, target, write_files
 from selector.errors import DlselectError
@@ -24,8 +25,11 @@ from selector.report.adr_log import (
     status_of,
     title_of,
 )
-from selector.report.markdown import Superseded
 from selector.vocab import OutputFormat
+
+if TYPE_CHECKING:
+    # The record's modules load only when a log is written (``plan``).
+    from selector.report.markdown import Superseded
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def plan(folder: Path, supersedes: int | None) -> AdrPlan:
         raise AdrLogError(f"record {old.label} ({old.name}) is already {status}")
     new_text = mark_superseded(text, record)
     target(old_path)  # refuse now what could not be replaced later
+    from selector.report.markdown import Superseded
+
     return AdrPlan(folder, record, Superseded(old, title_of(text)), old_path, new_text)
 
 

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from selector.answers import Answers, load_answers, to_toml
-from selector.cli.recommend import recommend_from_answers
+from selector.cli.recommend import decide_from_answers
 from selector.errors import DlselectError, KnowledgeError, ProfileError
 from selector.knowledge import load_snapshot
 from selector.models import Snapshot
@@ -569,7 +569,7 @@ def recommend_end_to_end(answers: Answers, probe_results: list[Path] | None = No
     samples = min(50, 50 if answers.samples is None else answers.samples)
     answers = answers.model_copy(update={"probe": False, "samples": samples})
     try:
-        rec = recommend_from_answers(answers, probe_results)
+        rec = decide_from_answers(answers, probe_results).recommendation
     except DlselectError as exc:
         assert exc.message.strip()
     else:

@@ -249,21 +249,6 @@ def recommend_command(
         print_stdout(report)
 
 
-def recommend_from_answers(
-    answers: Answers,
-    probe_results: list[Path] | None = None,
-    *,
-    stale_years: int = 2,
-    discover_here: bool = False,
-    people: list[tuple[str, dict[str, float]]] | None = None,
-    cluster: str | None = None,
-) -> Recommendation:
-    """``decide_from_answers``'s recommendation."""
-    return decide_from_answers(answers, probe_results, stale_years=stale_years,
-                               discover_here=discover_here, people=people,
-                               cluster=cluster).recommendation
-
-
 def decide_from_answers(
     answers: Answers,
     probe_results: list[Path] | None = None,

@@ -1,7 +1,7 @@
 """The ``dlselect`` wizard: questions for people, answers saved for pipelines.
 
 Every question is also a flag of ``recommend``; the answers become an ``Answers`` object that
-goes down the same path as ``recommend --answers`` (``recommend_from_answers``), so a saved and
+goes down the same path as ``recommend --answers`` (``decide_from_answers``), so a saved and
 replayed session produces the same JSON.
 """
 
@@ -84,9 +84,9 @@ def wizard_command(
     if not (script or sys.stdin.isatty()):
         if answers_file is None:
             raise DlselectError(NO_TERMINAL)
-        from selector.cli.recommend import recommend_from_answers, render
+        from selector.cli.recommend import decide_from_answers, render
 
-        render(recommend_from_answers(start), "table", None)
+        render(decide_from_answers(start).recommendation, "table", None)
         return
     run_wizard(start, people)
 
@@ -113,7 +113,7 @@ def run_wizard(start: Answers, people: int = 1) -> None:
 def _session(ask: Asker, console: Console, start: Answers, result: Console,
              people: int = 1) -> None:
     from selector.answers import Answers
-    from selector.cli.recommend import recommend_from_answers
+    from selector.cli.recommend import decide_from_answers
     from selector.engine.profile import build_profile, supported_deployment, supported_hardware
     from selector.engine.weights import raw_weights
     from selector.knowledge import load_snapshot
@@ -188,7 +188,7 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
                       budget=start.budget, device=start.device,
                       pythons=start.pythons)
     console.print()
-    rec = recommend_from_answers(answers, people=group or None)
+    rec = decide_from_answers(answers, people=group or None).recommendation
     from selector.report.table_format import TableFormatter
 
     result.print(TableFormatter().render(rec))

@@ -421,10 +421,18 @@ MUTATIONS = ["text", "date", "out_of_range", "duplicate", "delete", "unknown_key
              "empty", "deep", "schema_version"]
 
 
+#: How deep ``_locations`` walks a document.
+MAX_DEPTH = 64
+
+
 def _locations(node: Doc, here: Loc = ()) -> list[Loc]:
     """Every place in the document, the last entries first (see MUTATIONS); the version is
     left to its own mutation, since the loaders check it before anything else."""
     found = [here]
+    if len(here) >= MAX_DEPTH:
+        # A document that an earlier "deep" mutation nested is not walked to its bottom: its top
+        # places are enough to mutate, and walking on would exhaust Python's recursion limit.
+        return found
     if isinstance(node, dict):
         for key, value in reversed(node.items()):
             if here or key != "schema_version":

@@ -28,6 +28,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ FRAMEWORKS = ("torch", "tensorflow", "jax")
 RATIO_RANGE = (0.9, 1.1)
 LOSS_TOLERANCE = 1e-3  # relative, between frameworks' first-step losses in fp32
 LONG_S = 5.0
+MAX_WALL_S = 300.0  # the whole check, on one GPU
 OOM_WORDS = ("out of memory", "resource_exhausted", "oom", "cudaerrormemoryallocation")
 
 # A long bf16 GEMM in each framework: the same operation as the probe's gemm_bf16, timed for
@@ -44,7 +47,9 @@ OOM_WORDS = ("out of memory", "resource_exhausted", "oom", "cudaerrormemoryalloc
 LONG_BF16 = {
     "torch": """
 import sys, time, torch
-n = int(sys.argv[1]); a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16); b = a.clone()
+n = int(sys.argv[1]); g = torch.Generator(device="cuda").manual_seed(0)
+a = torch.randn(n, n, device="cuda", generator=g).to(torch.bfloat16)
+b = torch.randn(n, n, device="cuda", generator=g).to(torch.bfloat16)
 for _ in range(3): torch.matmul(a, b)
 torch.cuda.synchronize(); calls = 0; start = time.perf_counter()
 while time.perf_counter() - start < float(sys.argv[2]):
@@ -54,35 +59,53 @@ print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
 """,
     "jax": """
 import sys, time, jax, jax.numpy as jnp
-n = int(sys.argv[1]); a = jnp.ones((n, n), jnp.bfloat16); f = jax.jit(jnp.matmul)
-for _ in range(3): f(a, a).block_until_ready()
+n = int(sys.argv[1]); f = jax.jit(jnp.matmul)
+a = jax.random.normal(jax.random.PRNGKey(0), (n, n), "float32").astype(jnp.bfloat16)
+b = jax.random.normal(jax.random.PRNGKey(1), (n, n), "float32").astype(jnp.bfloat16)
+for _ in range(3): f(a, b).block_until_ready()
 calls = 0; start = time.perf_counter()
 while time.perf_counter() - start < float(sys.argv[2]):
-    out = [f(a, a) for _ in range(20)]; out[-1].block_until_ready(); calls += 20
+    out = [f(a, b) for _ in range(20)]; out[-1].block_until_ready(); calls += 20
 print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
 """,
     "tensorflow": """
 import sys, time, tensorflow as tf
 n = int(sys.argv[1])
 with tf.device("/GPU:0"):
-    a = tf.cast(tf.random.normal((n, n)), tf.bfloat16); f = tf.function(tf.linalg.matmul)
-    for _ in range(3): f(a, a).numpy()
+    a = tf.cast(tf.random.normal((n, n), seed=0), tf.bfloat16)
+    b = tf.cast(tf.random.normal((n, n), seed=1), tf.bfloat16); f = tf.function(tf.linalg.matmul)
+    for _ in range(3): f(a, b).numpy()
     calls = 0; start = time.perf_counter()
     while time.perf_counter() - start < float(sys.argv[2]):
-        out = [f(a, a) for _ in range(20)]; out[-1][0, 0].numpy(); calls += 20
+        out = [f(a, b) for _ in range(20)]; out[-1][0, 0].numpy(); calls += 20
 print(2 * n**3 * calls / (time.perf_counter() - start) / 1e9)
 """,
 }
+# The long runs use random normal inputs, as the probes do: on a GPU, constant inputs (ones,
+# zeros) draw less power and run faster than random ones, which would bias the ratio.
 
 
-def run_probes(python: str, cache: Path) -> dict[str, Any]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+def run_probes(python: str, cache: Path, frameworks: tuple[str, ...]) -> dict[str, Any]:
+    """``dlselect probe --device gpu`` for ``frameworks`` in ``python`` (the interpreter with
+    dlselect and the GPU builds), with a private cache and config folder."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "XDG_CONFIG_HOME": str(cache)}
     out = cache / "probes.json"
-    cmd = [python, "-m", "selector.cli.app", "probe", "--device", "gpu", "--refresh",
-           "--format", "json", "--output", str(out)]
-    for name in FRAMEWORKS:
+    cmd = [python, "-m", "selector", "probe", "--device", "gpu", "--refresh",
+           "--format", "json", "--output", str(out), "--python", python]
+    for name in frameworks:
         cmd += ["--framework", name]
-    subprocess.run(cmd, cwd=ROOT, env=env, check=False, timeout=600)
+    # stderr (progress) passes through as it comes; its last lines explain a failed run.
+    last: deque[str] = deque(maxlen=2)
+    with subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            sys.stderr.write(line)
+            if line.strip():
+                last.append(line.strip())
+        code = proc.wait(timeout=900)
+    if not out.exists():
+        raise SystemExit(f"gpu-check: dlselect probe wrote no result (exit {code}): "
+                         + " / ".join(last))
     doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return doc
 
@@ -97,14 +120,14 @@ def long_bf16(python: str, framework: str, n: int) -> float | None:
 
 
 def check(doc: dict[str, Any], measure_long: Callable[[str, int], float | None],
-          ) -> tuple[list[str], dict[str, Any]]:
+          frameworks: tuple[str, ...] = FRAMEWORKS) -> tuple[list[str], dict[str, Any]]:
     """Every check on a ``dlselect probe --format json`` document; ``measure_long(framework,
     n)`` gives the long bf16 GEMM figure."""
     failures: list[str] = []
     figures: dict[str, Any] = {}
     by = {r["framework"]: r for r in doc["results"]}
     losses: dict[str, dict[str, float]] = {}
-    for name in FRAMEWORKS:
+    for name in frameworks:
         result = by.get(name)
         if result is None or result["status"] != "ok":
             failures.append(f"{name}: not measured ({(result or {}).get('reason')})")
@@ -157,15 +180,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter with dlselect and the GPU builds")
     parser.add_argument("--output", default="gpu-check.json")
+    parser.add_argument("--framework", action="append", choices=FRAMEWORKS, default=None,
+                        help="check only this framework (repeatable; default: all three)")
     args = parser.parse_args(argv)
+    frameworks = tuple(args.framework or FRAMEWORKS)
     if shutil.which("nvidia-smi") is None:
         print("gpu-check: no NVIDIA GPU here (nvidia-smi not found)", file=sys.stderr)
         return 2
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dlselect-gpu-check-") as tmp:
-        doc = run_probes(args.python, Path(tmp))
-    failures, figures = check(doc, lambda name, n: long_bf16(args.python, name, n))
-    Path(args.output).write_text(json.dumps({"figures": figures, "failures": failures,
-                                             "probes": doc}, indent=2), encoding="utf-8")
+        doc = run_probes(args.python, Path(tmp), frameworks)
+    probes_s = time.perf_counter() - started
+    failures, figures = check(doc, lambda name, n: long_bf16(args.python, name, n), frameworks)
+    figures["wall_s"] = {"probes": probes_s, "total": time.perf_counter() - started}
+    if figures["wall_s"]["total"] > MAX_WALL_S:
+        failures.append(f"took {figures['wall_s']['total']:.0f} s, over {MAX_WALL_S:.0f} s")
+    Path(args.output).write_text(json.dumps({"frameworks": frameworks, "figures": figures,
+                                             "failures": failures, "probes": doc}, indent=2),
+                                 encoding="utf-8")
     for name, fig in figures.items():
         print(f"{name}: {json.dumps(fig)}")
     for failure in failures:

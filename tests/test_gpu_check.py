@@ -5,9 +5,12 @@ paths have not been measured."""
 from __future__ import annotations
 
 import copy
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import gpu_check  # noqa: E402 - a script beside the benchmarks, not a package
@@ -58,3 +61,22 @@ def test_each_broken_promise_fails() -> None:
         assert any(words in f for f in failures), (words, failures)
     failures, _ = gpu_check.check(_doc(), lambda _, __: 50.0)  # quick is 2x the long figure
     assert any("outside (0.9, 1.1)" in f for f in failures)
+
+
+def test_only_the_frameworks_asked_for_are_judged() -> None:
+    doc = _doc()
+    doc["results"] = [r for r in doc["results"] if r["framework"] != "tensorflow"]
+    failures, figures = gpu_check.check(doc, _long, ("torch", "jax"))
+    assert failures == []
+    assert set(figures["losses"]["train_cnn"]) == {"torch", "jax"}
+    failures, _ = gpu_check.check(doc, _long)  # all three asked for: tensorflow is missing
+    assert any("tensorflow: not measured" in f for f in failures)
+
+
+def test_the_probe_run_is_a_real_dlselect_probe(tmp_path: Path) -> None:
+    """`run_probes` runs `dlselect probe --device gpu` in the interpreter given; with no GPU
+    here, dlselect itself refuses in one line, which the check passes on."""
+    if shutil.which("nvidia-smi"):
+        pytest.skip("a GPU machine: make gpu-check runs the real thing")
+    with pytest.raises(SystemExit, match=r"exit 2\): dlselect: error: --device gpu: no NVIDIA GPU"):
+        gpu_check.run_probes(sys.executable, tmp_path, ("torch",))

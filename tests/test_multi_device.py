@@ -64,6 +64,16 @@ def test_asking_for_multi_device_ops_allows_a_longer_measurement() -> None:
     assert timeouts_for(ProbeRequest(ops=("gemm", "scaling"))).measure_s == MULTI_DEVICE_MEASURE_S
 
 
+def test_probes_on_a_gpu_may_measure_longer() -> None:
+    """Growing the GPU kernels and compiling the training steps (torch.compile rows too) takes
+    longer than the CPU's quick budget allows."""
+    from selector.probing.service import GPU_MEASURE_S, ProbeRequest, timeouts_for
+
+    plain = ProbeRequest()
+    assert timeouts_for(plain, gpu=True).measure_s == GPU_MEASURE_S > plain.timeouts.measure_s
+    assert timeouts_for(plain, gpu=False) == plain.timeouts
+
+
 def test_multi_device_ops_never_run_by_default() -> None:
     args = h.ProbeArgs(budget=h.BUDGETS["quick"], device="cpu", output=None, ops=None,
                        ready_fd=None, stdout=sys.stdout)

@@ -38,13 +38,22 @@ MULTI_DEVICE_OPS = ("allreduce", "scaling")
 #: The multi-device ops start worker processes (each importing the framework) and time up to
 #: nine buffer sizes: a probe asked for them may measure this long before it is killed.
 MULTI_DEVICE_MEASURE_S = 600.0
+#: On a GPU the probes grow GEMM and conv2d through up to four sizes each and compile the
+#: training steps (torch.compile rows included), which can take minutes before the first sample.
+GPU_MEASURE_S = 420.0
 
 
-def timeouts_for(request: ProbeRequest) -> Timeouts:
+def timeouts_for(request: ProbeRequest, gpu: bool = False) -> Timeouts:
+    """The request's timeouts, lengthened for the multi-device ops and for probes that measure
+    on a GPU (``gpu``: ``on_gpu``)."""
+    measure_s = request.timeouts.measure_s
     if set(request.ops) & set(MULTI_DEVICE_OPS):
-        return replace(request.timeouts,
-                       measure_s=max(request.timeouts.measure_s, MULTI_DEVICE_MEASURE_S))
-    return request.timeouts
+        measure_s = max(measure_s, MULTI_DEVICE_MEASURE_S)
+    if gpu:
+        measure_s = max(measure_s, GPU_MEASURE_S)
+    if measure_s == request.timeouts.measure_s:
+        return request.timeouts
+    return replace(request.timeouts, measure_s=measure_s)
 
 
 def parse_ops(text: str) -> tuple[str, ...]:
@@ -185,12 +194,12 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
     stand) and keep, op by op, the steadier figure; cache only stable results. A figure still
     unstable is kept (with its interquartile range, which the ranking carries as its
     uncertainty) and reported, never cached."""
-    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request),
+    outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request, serial),
                         reporter=reporter, one_at_a_time=serial)
     again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
     if again:
         retry = [replace(jobs[n][1], ops=tuple(unstable_ops(outcomes[n]))) for n in again]
-        retried = run_jobs(retry, timeouts=timeouts_for(request), reporter=reporter,
+        retried = run_jobs(retry, timeouts=timeouts_for(request, serial), reporter=reporter,
                            one_at_a_time=serial)
         for n, outcome in zip(again, retried, strict=True):
             outcomes[n] = steadier(outcomes[n], outcome)

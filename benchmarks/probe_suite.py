@@ -43,7 +43,10 @@ class SuiteRun:
     train_first: dict[str, float]  # the same two for the training-step ops alone
     train_sampling: dict[str, float]
     first_probe_s: float | None  # first probe process seen
-    all_ready_s: float | None  # first moment no probe used CPU: all imported, none measuring
+    #: all probes imported and prepared, none measuring: the last probe seen blocked on its
+    #: stdin for the first time (waiting for ``go``); where the kernel does not show that, the
+    #: first moment no probe used CPU
+    all_ready_s: float | None
     last_probe_s: float | None  # last probe process seen
     discovery: int  # interpreters inspected
     #: probe processes started again for a probe already run (a fresh-process re-measurement:
@@ -51,6 +54,9 @@ class SuiteRun:
     #: were still unstable, the one after it never does
     retries: int = 0
     retry_s: float = 0.0  # first such process started to the last one gone
+    #: the probes' turns (their go to their exit, one at a time), summed over the probes of
+    #: the first start; None where their wait for ``go`` was not seen
+    turns_s: float | None = None
 
     @property
     def wall(self) -> float | None:
@@ -99,12 +105,18 @@ def suite(frameworks: Sequence[str]) -> SuiteRun:
     probes = [s for s in r.seen.values() if "probes/probe_" in s.cmdline]
     inspects = [s for s in r.seen.values() if "importlib.util" in s.cmdline]
     again = retried(probes)
+    firsts = [s for s in probes if s not in again]
+    waited = [s for s in firsts if s.stdin_first_s is not None and s.stdin_last_s is not None]
+    seen_all = bool(firsts) and len(waited) == len(firsts)
     return SuiteRun(r, statuses, elapsed, first_calls, sampling, train_first, train_sampling,
                     min((s.first_s for s in probes), default=None),
-                    r.watched_first_idle_s,
+                    max(s.stdin_first_s for s in waited if s.stdin_first_s is not None)
+                    if seen_all else r.watched_first_idle_s,
                     max((s.last_s for s in probes), default=None), len(inspects),
                     len(again), (max(s.last_s for s in again) - min(s.first_s for s in again))
-                    if again else 0.0)
+                    if again else 0.0,
+                    sum(s.last_s - s.stdin_last_s for s in waited if s.stdin_last_s is not None)
+                    if seen_all else None)
 
 
 def retried(probes: Sequence[Seen]) -> list[Seen]:
@@ -152,6 +164,7 @@ class Phases:
     inspected: float | None
     retries: float | None
     retry_s: float | None
+    turns: float | None
 
 
 def phases(runs_: Sequence[SuiteRun], base: Sequence[float | None],
@@ -181,7 +194,8 @@ def phases(runs_: Sequence[SuiteRun], base: Sequence[float | None],
                             for s in ok if s.train_sampling]),
         inspected=med([float(s.discovery) for s in ok]),
         retries=med([float(s.retries) for s in ok]),
-        retry_s=med([s.retry_s for s in ok]))
+        retry_s=med([s.retry_s for s in ok]),
+        turns=med([s.turns_s for s in ok]))
 
 
 def suite_reason(p: Phases, label: str) -> str | None:
@@ -190,8 +204,12 @@ def suite_reason(p: Phases, label: str) -> str | None:
     assert p.wall and p.base and p.pre is not None and p.imports and p.measuring
     allowed = SUITE_RATIO_TARGET * p.base
     left = allowed - p.pre - p.imports
+    known = p.first_calls is not None and p.sampling is not None
     rest = (p.measuring - p.first_calls - p.sampling - (p.idle or 0.0) - (p.retry_s or 0.0)
-            if p.first_calls is not None and p.sampling is not None else None)
+            if known and p.turns is None else None)
+    in_turns = (p.turns - p.first_calls - p.sampling
+                if known and p.turns is not None else None)
+    between = (p.measuring - p.turns - (p.retry_s or 0.0) if p.turns is not None else None)
     return (
         f"the {label} took {fmt(p.wall, 's')} against {fmt(p.base, 's')} for the imports one "
         f"after another; the target allows {SUITE_RATIO_TARGET:g} x {fmt(p.base, 's')} = "
@@ -212,9 +230,17 @@ def suite_reason(p: Phases, label: str) -> str | None:
            f"{fmt(p.train_first + p.train_sampling, 's')} in all "
            f"({(p.train_first + p.train_sampling) / p.base:.2f}x the imports)"
            if p.train_first is not None and p.train_sampling is not None else "")
-        + f"; for {fmt_opt(p.idle, 's')} no probe used CPU "
-        "at all (the runner's `wait_for_quiet` before each probe, up to 3 s until the CPU is "
-        "under 15 % busy, and gaps between one probe's exit and the next one's start). "
+        + (f". The probes' turns, each from its `go` to its exit, one at a time, took "
+           f"{fmt(p.turns, 's')} in all; beyond the first calls and samples that leaves "
+           f"{fmt(in_turns, 's')} in the turns (writing and checking results, ops re-measured "
+           "inside their probe: the samples estimate counts one set per op, and the exits). "
+           f"Between the turns, {fmt(between, 's')} (the runner's `wait_for_quiet` before each "
+           "probe, up to 3 s until the CPU is under 15 % busy, and its reading of each "
+           f"result); no probe used CPU for {fmt_opt(p.idle, 's')} of the probe phase. "
+           if p.turns is not None and in_turns is not None and between is not None else
+           f"; for {fmt_opt(p.idle, 's')} no probe used CPU "
+           "at all (the runner's `wait_for_quiet` before each probe, up to 3 s until the CPU "
+           "is under 15 % busy, and gaps between one probe's exit and the next one's start). ")
         + (f"{fmt(p.retry_s, 's')} went to probes started again in a fresh process "
            f"({p.retries:g} process(es) in the median run) to re-measure ops still unstable, "
            "each importing its framework, preparing and compiling once more. "
@@ -296,7 +322,8 @@ def measure(runs: int) -> Section:
         details.append(
             f"| {label} | {fmt_opt(p.wall, 's')} | {fmt_opt(p.base, 's')} | "
             f"{fmt_opt(p.pre, 's')} | {fmt_opt(p.imports, 's')} | "
-            f"{fmt_opt(p.measuring, 's')} | {fmt_opt(p.first_calls, 's')} | "
+            f"{fmt_opt(p.measuring, 's')} | {fmt_opt(p.turns, 's')} | "
+            f"{fmt_opt(p.first_calls, 's')} | "
             f"{fmt_opt(p.sampling, 's')} | {fmt_opt(p.train_first, 's')} | "
             f"{fmt_opt(p.train_sampling, 's')} | {fmt_opt(p.idle, 's')} | "
             + (f"{p.retries:g}, {fmt_opt(p.retry_s, 's')}" if p.retries is not None else "—")
@@ -366,8 +393,12 @@ def measure(runs: int) -> Section:
         "",
         "Where the time goes (medians over the runs). From the same samples: *before "
         "probes*, `dlselect` start to the first probe process (start-up, discovery); "
-        "*imports*, first probe started to the first moment no probe uses CPU (all imported "
-        "and prepared, waiting for `go`); *measuring*, from then to the last probe gone. "
+        "*imports*, first probe started to the moment every probe is imported and prepared, "
+        "waiting for `go` (the last one seen blocked reading its stdin, from "
+        "`/proc/PID/syscall`; where that cannot be read, the first moment no probe uses CPU); "
+        "*measuring*, from then to the last probe gone; *turns*, within it, the sum over the "
+        "probes of the time from each one's `go` (the last sample that saw it waiting) to its "
+        "exit. "
         "From the probes' JSON: *first calls*, the sum of the ops' `first_call_s` (JIT and "
         "graph compilation); *samples*, an estimate of calibration plus timed samples, "
         "(samples + 2) x inner loops x median per op. *No probe busy*: the time, anywhere in "
@@ -378,10 +409,10 @@ def measure(runs: int) -> Section:
         "the suite (to re-measure unstable ops; each imports its framework again), and the "
         "time from the first of them starting to the last one gone, part of *measuring*.",
         "",
-        "| suite | wall | import baseline | before probes | imports | measuring | "
+        "| suite | wall | import baseline | before probes | imports | measuring | turns | "
         "first calls | samples | training: first steps | training: samples | no probe busy "
         "| fresh-process re-runs | after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *details,
         "",
         "Per framework, default suite (medians):",

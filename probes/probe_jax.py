@@ -38,8 +38,7 @@ def _normal(
     ``dtype``. Not ``jax.random``: that compiles an XLA computation for every shape, about half
     a second each on a 2-core CPU and seven seconds of this probe's preparation in all, while
     the values serve only as inputs."""
-    import numpy
-
+    numpy = h.import_framework("numpy")  # jax's own dependency: already imported
     values = numpy.random.default_rng(seed).standard_normal(shape, dtype=numpy.float32)
     values = values * numpy.float32(scale)
     return jax.device_put(values.astype(jax.numpy.dtype(dtype)), dev)

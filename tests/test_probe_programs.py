@@ -710,7 +710,7 @@ def test_probes_import_only_stdlib_and_the_harness() -> None:
 
 
 def test_the_runner_measures_only_the_ops_a_job_names() -> None:
-    """How an unstable figure is measured again: the same probe, asked for that op alone."""
+    """``--ops``: the runner asks a probe for the ops its job names, and gets those alone."""
     from selector.probing.models import ProbeStatus
     from selector.probing.runner import Job, run_jobs
 

@@ -50,8 +50,8 @@ class SuiteRun:
     last_probe_s: float | None  # last probe process seen
     discovery: int  # interpreters inspected
     #: probe processes started again for a probe already run (a fresh-process re-measurement:
-    #: a second import and compile); the dlselect before this change re-ran probes whose ops
-    #: were still unstable, the one after it never does
+    #: a second import and compile); dlselect used to re-run probes whose ops were still
+    #: unstable, and now re-measures them inside the probe: counted to show it stays 0
     retries: int = 0
     retry_s: float = 0.0  # first such process started to the last one gone
     #: the probes' turns (their go to their exit, one at a time), summed over the probes of

@@ -87,14 +87,30 @@ def descendants(root: int) -> dict[int, int]:
     return {pid: start for pid, (start, _) in _tree(root).items()}
 
 
+def _reading_stdin(pid: int) -> bool | None:
+    """Whether ``pid``'s main thread is blocked reading its stdin from a pipe (a prepared probe
+    waiting for the runner's ``go``); None where the kernel does not say (no /proc/PID/syscall,
+    not allowed to read it, or the process is gone)."""
+    try:
+        syscall = Path(f"/proc/{pid}/syscall").read_text().split()
+        wchan = Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return None
+    # "<number> <arg0> ...": arg0 is the file descriptor of a read; 0x0 is stdin.
+    return len(syscall) > 1 and syscall[1] == "0x0" and wchan.endswith("pipe_read")
+
+
 @dataclass
 class Seen:
     """A process of the sampled tree: its command line and when it was seen (seconds after the
-    command started)."""
+    command started); for watched processes, the first and last sample that found it blocked
+    reading its stdin (a probe prepared and waiting for ``go``), None if none did."""
 
     cmdline: str
     first_s: float
     last_s: float
+    stdin_first_s: float | None = None
+    stdin_last_s: float | None = None
 
 
 class TreeSampler(threading.Thread):
@@ -134,6 +150,11 @@ class TreeSampler(threading.Thread):
             self.seen[pid].last_s = now
             if self.watch is not None and self.watch in self.seen[pid].cmdline:
                 watched[pid] = ticks
+                if _reading_stdin(pid):
+                    seen = self.seen[pid]
+                    seen.stdin_last_s = now
+                    if seen.stdin_first_s is None:
+                        seen.stdin_first_s = now
         if self._last is not None and watched:
             before_s, before = self._last
             if before.keys() == watched.keys() and all(watched[p] == before[p] for p in before):

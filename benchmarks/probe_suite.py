@@ -27,7 +27,7 @@ from _common import (
     median_or_none,
     needs_reason,
 )
-from _proc import SAMPLE_PERIOD_S, Run, run
+from _proc import SAMPLE_PERIOD_S, Run, Seen, run
 from _stats import Figure, fmt, ratios
 
 from selector.probing.environment import child_env
@@ -43,9 +43,20 @@ class SuiteRun:
     train_first: dict[str, float]  # the same two for the training-step ops alone
     train_sampling: dict[str, float]
     first_probe_s: float | None  # first probe process seen
-    all_ready_s: float | None  # first moment no probe used CPU: all imported, none measuring
+    #: all probes imported and prepared, none measuring: the last probe seen blocked on its
+    #: stdin for the first time (waiting for ``go``); where the kernel does not show that, the
+    #: first moment no probe used CPU
+    all_ready_s: float | None
     last_probe_s: float | None  # last probe process seen
     discovery: int  # interpreters inspected
+    #: probe processes started again for a probe already run (a fresh-process re-measurement:
+    #: a second import and compile); dlselect used to re-run probes whose ops were still
+    #: unstable, and now re-measures them inside the probe: counted to show it stays 0
+    retries: int = 0
+    retry_s: float = 0.0  # first such process started to the last one gone
+    #: the probes' turns (their go to their exit, one at a time), summed over the probes of
+    #: the first start; None where their wait for ``go`` was not seen
+    turns_s: float | None = None
 
     @property
     def wall(self) -> float | None:
@@ -93,10 +104,32 @@ def suite(frameworks: Sequence[str]) -> SuiteRun:
             statuses["?"] = f"unreadable report: {exc}"
     probes = [s for s in r.seen.values() if "probes/probe_" in s.cmdline]
     inspects = [s for s in r.seen.values() if "importlib.util" in s.cmdline]
+    again = retried(probes)
+    firsts = [s for s in probes if s not in again]
+    waited = [s for s in firsts if s.stdin_first_s is not None and s.stdin_last_s is not None]
+    seen_all = bool(firsts) and len(waited) == len(firsts)
     return SuiteRun(r, statuses, elapsed, first_calls, sampling, train_first, train_sampling,
                     min((s.first_s for s in probes), default=None),
-                    r.watched_first_idle_s,
-                    max((s.last_s for s in probes), default=None), len(inspects))
+                    max(s.stdin_first_s for s in waited if s.stdin_first_s is not None)
+                    if seen_all else r.watched_first_idle_s,
+                    max((s.last_s for s in probes), default=None), len(inspects),
+                    len(again), (max(s.last_s for s in again) - min(s.first_s for s in again))
+                    if again else 0.0,
+                    sum(s.last_s - s.stdin_last_s for s in waited if s.stdin_last_s is not None)
+                    if seen_all else None)
+
+
+def retried(probes: Sequence[Seen]) -> list[Seen]:
+    """The probe processes that ran a probe (one interpreter, one program) already run in this
+    suite: every one but the first, by start."""
+    firsts: set[str] = set()
+    out = []
+    for seen in sorted(probes, key=lambda s: s.first_s):
+        program = seen.cmdline.split(" --", 1)[0]  # interpreter and probe program
+        if program in firsts:
+            out.append(seen)
+        firsts.add(program)
+    return out
 
 
 def import_sequence() -> dict[str, Run]:
@@ -129,6 +162,9 @@ class Phases:
     train_first: float | None
     train_sampling: float | None
     inspected: float | None
+    retries: float | None
+    retry_s: float | None
+    turns: float | None
 
 
 def phases(runs_: Sequence[SuiteRun], base: Sequence[float | None],
@@ -156,7 +192,10 @@ def phases(runs_: Sequence[SuiteRun], base: Sequence[float | None],
                          if s.train_first]),
         train_sampling=med([sum(v for f, v in s.train_sampling.items() if f in wanted)
                             for s in ok if s.train_sampling]),
-        inspected=med([float(s.discovery) for s in ok]))
+        inspected=med([float(s.discovery) for s in ok]),
+        retries=med([float(s.retries) for s in ok]),
+        retry_s=med([s.retry_s for s in ok]),
+        turns=med([s.turns_s for s in ok]))
 
 
 def suite_reason(p: Phases, label: str) -> str | None:
@@ -165,8 +204,12 @@ def suite_reason(p: Phases, label: str) -> str | None:
     assert p.wall and p.base and p.pre is not None and p.imports and p.measuring
     allowed = SUITE_RATIO_TARGET * p.base
     left = allowed - p.pre - p.imports
-    rest = (p.measuring - p.first_calls - p.sampling - (p.idle or 0.0)
-            if p.first_calls is not None and p.sampling is not None else None)
+    known = p.first_calls is not None and p.sampling is not None
+    rest = (p.measuring - p.first_calls - p.sampling - (p.idle or 0.0) - (p.retry_s or 0.0)
+            if known and p.turns is None else None)
+    in_turns = (p.turns - p.first_calls - p.sampling
+                if known and p.turns is not None else None)
+    between = (p.measuring - p.turns - (p.retry_s or 0.0) if p.turns is not None else None)
     return (
         f"the {label} took {fmt(p.wall, 's')} against {fmt(p.base, 's')} for the imports one "
         f"after another; the target allows {SUITE_RATIO_TARGET:g} x {fmt(p.base, 's')} = "
@@ -187,11 +230,27 @@ def suite_reason(p: Phases, label: str) -> str | None:
            f"{fmt(p.train_first + p.train_sampling, 's')} in all "
            f"({(p.train_first + p.train_sampling) / p.base:.2f}x the imports)"
            if p.train_first is not None and p.train_sampling is not None else "")
-        + f"; for {fmt_opt(p.idle, 's')} no probe used CPU "
-        "at all (the runner's `wait_for_quiet` before each probe, up to 3 s until the CPU is "
-        "under 15 % busy, and gaps between one probe's exit and the next one's start). "
-        + (f"That leaves about {fmt(rest, 's')} of the measuring phase for the probes' exits "
-           "(the runner waits for each process to end before the next measures). "
+        + (f". The probes' turns, each from its `go` to its exit, one at a time, took "
+           f"{fmt(p.turns, 's')} in all; beyond the first calls and samples that leaves "
+           f"{fmt(in_turns, 's')} in the turns (writing and checking results, ops re-measured "
+           "inside their probe: the samples estimate counts one set per op, and the exits). "
+           f"Between the turns, {fmt(between, 's')} (the runner's `wait_for_quiet` before each "
+           "probe, up to 3 s until the CPU is under 15 % busy, and its reading of each "
+           f"result); no probe used CPU for {fmt_opt(p.idle, 's')} of the probe phase. "
+           if p.turns is not None and in_turns is not None and between is not None else
+           f"; for {fmt_opt(p.idle, 's')} no probe used CPU "
+           "at all (the runner's `wait_for_quiet` before each probe, up to 3 s until the CPU "
+           "is under 15 % busy, and gaps between one probe's exit and the next one's start). ")
+        + (f"{fmt(p.retry_s, 's')} went to probes started again in a fresh process "
+           f"({p.retries:g} process(es) in the median run) to re-measure ops still unstable, "
+           "each importing its framework, preparing and compiling once more. "
+           if p.retries and p.retry_s else
+           "No probe was started again in a fresh process (an unstable op is re-measured "
+           "inside its probe). ")
+        + (f"That leaves about {fmt(rest, 's')} of the measuring phase that none of these "
+           "account for: the probes' exits, the runner's reading of each result, and ops "
+           "re-measured inside their probe (the samples estimate counts one set of samples "
+           "per op). "
            if rest is not None and rest > 0 else "")
         + (f"After start-up and the side-by-side imports the target leaves {fmt(left, 's')} "
            f"for the measuring, which takes {fmt(p.measuring, 's')}."
@@ -207,12 +266,11 @@ def explain_exits(b: Section, overhead: dict[str, float]) -> None:
         return
     worst = sorted(overhead.items(), key=lambda kv: -kv[1])
     text = (" Part c measured each probe's wall time outside its own `elapsed_s` (interpreter "
-            "start before the harness, and the exit after the document is written), which the "
-            "runner also waits through before the next probe measures: "
+            "start before the harness, and the exit after the document is written; only the "
+            "exit falls in the measuring phase): "
             + ", ".join(f"{fw} {fmt(v, 's')}" for fw, v in worst)
             + f" (medians), {fmt(sum(overhead.values()), 's')} in all for these "
-              f"{len(overhead)}; the rest of the measuring phase not accounted for above is "
-              "mostly these exits.")
+              f"{len(overhead)}, an upper bound on what the exits add to the measuring phase.")
     for fig in b.figures:
         if fig.reason and fig.key in ("b.all", "b.five"):
             fig.reason += text
@@ -264,10 +322,12 @@ def measure(runs: int) -> Section:
         details.append(
             f"| {label} | {fmt_opt(p.wall, 's')} | {fmt_opt(p.base, 's')} | "
             f"{fmt_opt(p.pre, 's')} | {fmt_opt(p.imports, 's')} | "
-            f"{fmt_opt(p.measuring, 's')} | {fmt_opt(p.first_calls, 's')} | "
+            f"{fmt_opt(p.measuring, 's')} | {fmt_opt(p.turns, 's')} | "
+            f"{fmt_opt(p.first_calls, 's')} | "
             f"{fmt_opt(p.sampling, 's')} | {fmt_opt(p.train_first, 's')} | "
             f"{fmt_opt(p.train_sampling, 's')} | {fmt_opt(p.idle, 's')} | "
-            f"{fmt_opt(p.tail, 's')} |")
+            + (f"{p.retries:g}, {fmt_opt(p.retry_s, 's')}" if p.retries is not None else "—")
+            + f" | {fmt_opt(p.tail, 's')} |")
         before = fig.stats
         if before is not None:
             within_before = sum(v <= SUITE_RATIO_BEFORE_TRAINING for v in fig.values)
@@ -333,19 +393,26 @@ def measure(runs: int) -> Section:
         "",
         "Where the time goes (medians over the runs). From the same samples: *before "
         "probes*, `dlselect` start to the first probe process (start-up, discovery); "
-        "*imports*, first probe started to the first moment no probe uses CPU (all imported "
-        "and prepared, waiting for `go`); *measuring*, from then to the last probe gone. "
+        "*imports*, first probe started to the moment every probe is imported and prepared, "
+        "waiting for `go` (the last one seen blocked reading its stdin, from "
+        "`/proc/PID/syscall`; where that cannot be read, the first moment no probe uses CPU); "
+        "*measuring*, from then to the last probe gone; *turns*, within it, the sum over the "
+        "probes of the time from each one's `go` (the last sample that saw it waiting) to its "
+        "exit. "
         "From the probes' JSON: *first calls*, the sum of the ops' `first_call_s` (JIT and "
         "graph compilation); *samples*, an estimate of calibration plus timed samples, "
         "(samples + 2) x inner loops x median per op. *No probe busy*: the time, anywhere in "
         "the probe phase, in which no probe process used CPU (the runner waiting). *After*: "
         "last probe gone to exit. *Training: first steps* and *training: samples*: the part of "
-        "*first calls* and *samples* that the three training-step ops account for.",
+        "*first calls* and *samples* that the three training-step ops account for. "
+        "*Fresh-process re-runs*: probe processes started again for a probe already run in "
+        "the suite (to re-measure unstable ops; each imports its framework again), and the "
+        "time from the first of them starting to the last one gone, part of *measuring*.",
         "",
-        "| suite | wall | import baseline | before probes | imports | measuring | "
+        "| suite | wall | import baseline | before probes | imports | measuring | turns | "
         "first calls | samples | training: first steps | training: samples | no probe busy "
-        "| after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| fresh-process re-runs | after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *details,
         "",
         "Per framework, default suite (medians):",

@@ -103,6 +103,7 @@ from _timing import (
     GROW_TIMED_CALLS,
     MAX_INNER_LOOPS,
     MIN_GPU_CALL_S,
+    REMEASURE_SETS,
     UNSTABLE_IQR_RATIO,
     Grown,
     calibrate,
@@ -125,7 +126,8 @@ __all__ = [
     "resolve_device", "start",
     # _timing
     "GPU_CONV_BATCHES", "GPU_GEMM_SIZES", "GROW_TIMED_CALLS", "MAX_INNER_LOOPS",
-    "MIN_GPU_CALL_S", "UNSTABLE_IQR_RATIO", "Grown", "calibrate", "grow", "kernel_builders",
+    "MIN_GPU_CALL_S", "REMEASURE_SETS", "UNSTABLE_IQR_RATIO", "Grown", "calibrate", "grow",
+    "kernel_builders",
     "measure", "summarize", "time_loop", "timed_samples",
     # _checks
     "CHECK_CONV", "CHECK_CONV_BATCH", "CHECK_GEMM_N", "CHECK_LSTM", "CHECK_TOLERANCE",

@@ -450,7 +450,8 @@ STEADY = [0.020, 0.020, 0.021, 0.020, 0.020]
 
 def test_an_unstable_op_is_measured_once_more_in_the_probe_and_the_steadier_kept(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # first call, calibration (one loop is enough), 5 noisy samples; calibration, 5 steady
+    # first call, calibration (one loop is enough), 5 noisy samples; calibration, 5 steady.
+    # Stable at the second set: no third (it would exhaust the script: StopIteration).
     _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *STEADY])
     spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
                     device="cpu")
@@ -458,13 +459,30 @@ def test_an_unstable_op_is_measured_once_more_in_the_probe_and_the_steadier_kept
     assert result["median_s"] == 0.020 and not result["unstable"]
 
 
+NOISIER = [0.002, 0.040, 0.002, 0.040, 0.010]  # interquartile range 3.8x the median
+
+
 def test_a_noisier_second_measurement_leaves_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    noisier = [0.002, 0.040, 0.002, 0.040, 0.010]  # interquartile range 3.8x the median
-    _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *noisier])
+    _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *NOISIER, 0.02, *STEADY])
     spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
                     device="cpu")
     result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
-    assert result["median_s"] == 0.010 and result["unstable"]  # still flagged: the runner retries
+    assert result["median_s"] == 0.020 and not result["unstable"]  # the third set, steady
+
+
+def test_an_op_unstable_in_every_set_stays_flagged_with_the_steadiest_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first set and REMEASURE_SETS more, all unstable: the steadiest is reported and still
+    flagged (the runner then never caches it); no further set is taken."""
+    assert h.REMEASURE_SETS == 3
+    slightly = [0.010, 0.012, 0.010, 0.012, 0.011]  # interquartile range 18 % of the median
+    _scripted_clock(monkeypatch, [0.05, 0.02, *NOISY, 0.02, *NOISIER, 0.02, *slightly,
+                                  0.02, *NOISY])
+    spec = h.OpSpec(fn=lambda: None, flops=10, dtype="float32", params={}, kernel="k",
+                    device="cpu")
+    result = h.measure(spec, lambda _out: None, QUICK_TEST_BUDGET)
+    assert result["median_s"] == 0.011 and result["iqr_s"] == pytest.approx(0.002)
+    assert result["unstable"] and result["samples"] == 5
 
 
 def test_a_stable_op_is_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -692,7 +710,7 @@ def test_probes_import_only_stdlib_and_the_harness() -> None:
 
 
 def test_the_runner_measures_only_the_ops_a_job_names() -> None:
-    """How an unstable figure is measured again: the same probe, asked for that op alone."""
+    """``--ops``: the runner asks a probe for the ops its job names, and gets those alone."""
     from selector.probing.models import ProbeStatus
     from selector.probing.runner import Job, run_jobs
 

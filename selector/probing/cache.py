@@ -2,7 +2,8 @@
 code, and the lock that keeps two dlselect processes from measuring at the same time.
 
 Entries are written atomically; an entry that cannot be read back is ignored, reported and
-rebuilt by the caller. Results flagged unstable are never written (the service re-measures).
+rebuilt by the caller. Results flagged unstable are never written (the probe has already
+re-measured them).
 """
 
 from __future__ import annotations

@@ -173,36 +173,16 @@ def unstable_ops(outcome: Outcome) -> list[str]:
     return [name for name, op in outcome.ops.items() if op.unstable]
 
 
-def steadier(first: Outcome, again: Outcome) -> Outcome:
-    """``first`` with each op that ``again`` measured steadier (a smaller interquartile range
-    relative to its median) replaced by that figure. A failed second run changes nothing."""
-    if again.status is not ProbeStatus.OK:
-        return first
-    ops = dict(first.ops)
-    for name, op in again.ops.items():
-        before = ops.get(name)
-        if before is None or op.iqr_s / op.median_s < before.iqr_s / before.median_s:
-            ops[name] = op
-    changes = [*first.machine_changes, *(c for c in again.machine_changes
-                                          if c not in first.machine_changes)]
-    return first.model_copy(update={"ops": ops, "machine_changes": changes})
-
-
 def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: Reporter | None,
              results: dict[int, Outcome], warnings: list[str], serial: bool) -> None:
-    """Run the jobs; measure once more the ops flagged unstable (only those: the other figures
-    stand) and keep, op by op, the steadier figure; cache only stable results. A figure still
-    unstable is kept (with its interquartile range, which the ranking carries as its
-    uncertainty) and reported, never cached."""
+    """Run the jobs and cache only stable results. Each probe measures an unstable op again
+    itself, in the same process, before it reports (probes/_timing.py ``measure``: up to three
+    more sets of samples, the steadiest kept), so a second probe process, which would import the
+    framework and compile the op again, is never needed. A figure still unstable is kept (with
+    its interquartile range, which the ranking carries as its uncertainty) and reported, never
+    cached."""
     outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request, serial),
                         reporter=reporter, one_at_a_time=serial)
-    again = [n for n, o in enumerate(outcomes) if o.status is ProbeStatus.OK and unstable_ops(o)]
-    if again:
-        retry = [replace(jobs[n][1], ops=tuple(unstable_ops(outcomes[n]))) for n in again]
-        retried = run_jobs(retry, timeouts=timeouts_for(request, serial), reporter=reporter,
-                           one_at_a_time=serial)
-        for n, outcome in zip(again, retried, strict=True):
-            outcomes[n] = steadier(outcomes[n], outcome)
     for (index, job, key), outcome in zip(jobs, outcomes, strict=True):
         results[index] = outcome
         if outcome.machine_changes:
@@ -213,7 +193,6 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
         if outcome.status is ProbeStatus.OK and not noisy:
             cache.store(key, outcome)
         elif noisy:
-            warnings.append(f"{job.framework}: {', '.join(noisy)} still unstable after a "
-                            "re-measurement (interquartile range above 10% of the median); "
-                            "not cached, and ranked with its uncertainty")
-
+            warnings.append(f"{job.framework}: {', '.join(noisy)} still unstable after the "
+                            "probe's re-measurements (interquartile range above 10% of the "
+                            "median); not cached, and ranked with its uncertainty")

@@ -45,7 +45,7 @@ TRAIN_LONG_MIN_S = 3.0
 HEAVY = ("numpy", "pydantic", "skcriteria", "pandas", "torch", "tensorflow")
 
 HELP_TARGET_S = 0.3
-RECOMMEND_RATIO_TARGET = 1.3
+RECOMMEND_RATIO_TARGET = 1.15
 RECOMMEND_RSS_TARGET_MB = 250.0
 #: The issue "Probes that compare like with like": the default probe suite, training steps
 #: included, within 2x of importing the frameworks. Before the training steps joined the default

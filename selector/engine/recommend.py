@@ -135,7 +135,8 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
     ]
     cited = {e.source for r in ranking for e in r.evidence.values()}
     cited |= {s.source for r in ranking for e in r.evidence.values() for s in e.support}
-    assessed = assess(matrix, profile) if profile.samples > 0 else None
+    assessed = (assess(matrix, profile, winner=result.order[0]) if profile.samples > 0
+                else None)
     overrides = [Override(framework=s.framework, criterion=s.criterion, value=s.value,
                           base_value=s.replaces if s.replaces is not None else s.value,
                           source=s.source)
@@ -186,6 +187,8 @@ def speed_ranges(snapshot: Snapshot, measured: list[Measurement],
     """(framework, criterion) -> the range a blended measured score may take, from the
     measurement's interquartile ranges (docs/probes-in-ranking.md); a capped score keeps its
     cap as the top of its range."""
+    if not measured:
+        return {}  # without probes the probe modules (and their models) are never imported
     from selector.engine.measured import PROBE_WEIGHT
 
     low_scale, high_scale = snapshot.scale.min, snapshot.scale.max
@@ -280,12 +283,14 @@ def fit_evidence(snapshot: Snapshot, fit: Fit, axis: Axis) -> Evidence:
                             evidence_date=e.evidence_date, note=e.note) for e in entries])
 
 
-def assess(matrix: DecisionMatrix, profile: Profile) -> Robustness:
-    """SMAA-2 acceptability, the critical weight change and method agreement, rounded."""
+def assess(matrix: DecisionMatrix, profile: Profile, *, winner: int | None = None) -> Robustness:
+    """SMAA-2 acceptability, the critical weight change and method agreement, rounded;
+    ``winner`` is the ranking's first row (``ranking.rank``), ranked again when not given."""
     from selector.engine import robustness as rb
 
-    smaa = rb.smaa(matrix, profile.method, samples=profile.samples, seed=profile.seed)
-    critical = rb.critical_weight_change(matrix, profile.method)
+    smaa = rb.smaa(matrix, profile.method, samples=profile.samples, seed=profile.seed,
+                   winner=winner)
+    critical = rb.critical_weight_change(matrix, profile.method, winner=winner)
     agreement = rb.method_agreement(matrix)
     names = matrix.alternatives
     methods = [str(m) for m in agreement.methods]

@@ -157,13 +157,14 @@ def _acceptability_sampled(matrix: DecisionMatrix, method: Method, samples: int,
 
 
 def smaa(matrix: DecisionMatrix, method: Method, *, samples: int = 100_000, seed: int = 0,
-         around: float | None = None) -> SmaaResult:
+         around: float | None = None, winner: int | None = None) -> SmaaResult:
     """SMAA-2 rank acceptability of ``matrix`` (Lahdelma and Salminen 2001).
 
     ``samples`` weight vectors are drawn uniformly over the simplex, and as many around the
     user's weights by ``weights_around`` with concentration ``around`` (default
     ``CONCENTRATION_PER_CRITERION`` x criteria). The result depends only on the arguments: the two
     samplings use independent streams spawned from ``seed``, drawn in fixed chunks.
+    ``winner``: the row ``ranking.rank`` puts first, where the caller has ranked already.
     """
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
@@ -178,7 +179,8 @@ def smaa(matrix: DecisionMatrix, method: Method, *, samples: int = 100_000, seed
     near = _acceptability_sampled(matrix, method, samples,
                                   lambda k: weights_around(around_rng, matrix.weights, k, kappa),
                                   values_rng)
-    winner = rank(matrix, method).order[0]
+    if winner is None:
+        winner = rank(matrix, method).order[0]
     return SmaaResult(method=method, alternatives=matrix.alternatives, samples=samples,
                       seed=seed, concentration=kappa, uniform=uniform, around=near,
                       first_uniform=uniform[:, 0].copy(), first_around=near[:, 0].copy(),

@@ -115,15 +115,30 @@ def _bisect(matrix: DecisionMatrix, method: Method, j: int, winner: int,
     return change
 
 
-def _numeric_thresholds(matrix: DecisionMatrix, method: Method, j: int,
-                        winner: int) -> list[tuple[float, int]]:
-    """The nearest weight on each side of ``w_j`` at which the winner changes, with the new
-    winner there: a grid of step ``GRID_STEP`` over [0, 1], then bisection to
-    ``SEARCH_TOLERANCE``. A change that comes and goes again between two grid points (a window
-    narrower than the step) is missed."""
+def _grid(matrix: DecisionMatrix, j: int) -> FloatArray:
+    """The weights ``w_j`` is tried at: step ``GRID_STEP`` over [0, 1], and its own weight."""
     old = float(matrix.weights[j])
-    grid = np.unique(np.concatenate([np.linspace(0.0, 1.0, round(1 / GRID_STEP) + 1), [old]]))
-    winners = _winners(matrix, method, moved_weights(matrix.weights, j, grid))
+    grid: FloatArray = np.unique(np.concatenate([np.linspace(0.0, 1.0, round(1 / GRID_STEP) + 1),
+                                                 [old]]))
+    return grid
+
+
+def _grid_winners(matrix: DecisionMatrix, method: Method) -> list[IntArray]:
+    """The winner at each point of every criterion's ``_grid``, scored in one batch."""
+    grids = [_grid(matrix, j) for j in range(len(matrix.criteria))]
+    winners = _winners(matrix, method, np.concatenate(
+        [moved_weights(matrix.weights, j, grid) for j, grid in enumerate(grids)]))
+    return np.split(winners, np.cumsum([len(grid) for grid in grids])[:-1])
+
+
+def _numeric_thresholds(matrix: DecisionMatrix, method: Method, j: int, winner: int,
+                        winners: IntArray) -> list[tuple[float, int]]:
+    """The nearest weight on each side of ``w_j`` at which the winner changes, with the new
+    winner there: the winners on the grid of step ``GRID_STEP`` over [0, 1] (``winners``, from
+    ``_grid_winners``), then bisection to ``SEARCH_TOLERANCE``. A change that comes and goes
+    again between two grid points (a window narrower than the step) is missed."""
+    old = float(matrix.weights[j])
+    grid = _grid(matrix, j)
     at = int(np.searchsorted(grid, old))
     found = []
     for path in (range(at + 1, len(grid)), range(at - 1, -1, -1)):
@@ -138,22 +153,26 @@ def _numeric_thresholds(matrix: DecisionMatrix, method: Method, j: int,
     return found
 
 
-def critical_changes(matrix: DecisionMatrix, method: Method) -> tuple[CriticalChange | None, ...]:
+def critical_changes(matrix: DecisionMatrix, method: Method, *,
+                     winner: int | None = None) -> tuple[CriticalChange | None, ...]:
     """For each criterion, the smallest change of its weight alone that changes the winner
     (Triantaphyllou and Sanchez 1997), or None when no weight in [0, 1] does.
 
     A method linear in the weights (the weighted sum, the weighted product) has a closed form
     (scores are linear in the moved weight); the others are searched numerically
-    (``_numeric_thresholds``). The winner is ``ranking.rank``'s.
+    (``_numeric_thresholds``). The winner is ``ranking.rank``'s (``winner``, its row, where the
+    caller has ranked already).
     """
     if len(matrix.criteria) == 1:
         return (None,)  # the only weight is 1 whatever happens
-    winner = rank(matrix, method).order[0]
+    if winner is None:
+        winner = rank(matrix, method).order[0]
     terms = METHODS[method].terms(matrix.unit(), matrix.maximise, matrix.span)
+    on_grid = _grid_winners(matrix, method) if terms is None else []
     result: list[CriticalChange | None] = []
     for j, name in enumerate(matrix.criteria):
         old = float(matrix.weights[j])
-        candidates = (_numeric_thresholds(matrix, method, j, winner) if terms is None
+        candidates = (_numeric_thresholds(matrix, method, j, winner, on_grid[j]) if terms is None
                       else _linear_thresholds(matrix, terms, j, winner))
         if not candidates:
             result.append(None)
@@ -167,14 +186,15 @@ def critical_changes(matrix: DecisionMatrix, method: Method) -> tuple[CriticalCh
     return tuple(result)
 
 
-def critical_weight_change(matrix: DecisionMatrix, method: Method) -> CriticalChange | None:
+def critical_weight_change(matrix: DecisionMatrix, method: Method, *,
+                           winner: int | None = None) -> CriticalChange | None:
     """The most critical criterion: the smallest ``delta`` over ``critical_changes``.
 
     Deltas within ``DELTA_TOLERANCE`` count as equal and go to the smaller relative change (a zero
     old weight counts as infinite), then to the criterion listed first. None when no single
     weight change in [0, 1] changes the winner.
     """
-    found = [c for c in critical_changes(matrix, method) if c is not None]
+    found = [c for c in critical_changes(matrix, method, winner=winner) if c is not None]
     if not found:
         return None
     return min(found, key=lambda c: (round(c.delta / DELTA_TOLERANCE),

@@ -8,8 +8,8 @@ all of the node's cores. Every wait on Ray has a timeout; a node that dies, hang
 dlselect or a framework is reported in its ``NodeReport``, never fatal.
 
 ``local:N`` starts a private cluster of N simulated nodes on this machine (selector/cluster/
-local.py) and kills it once the driver has disconnected. Nothing here ever calls ``ray.init()``
-without an address.
+local.py) and shuts it down once the driver has disconnected. Nothing here ever calls
+``ray.init()`` without an address.
 """
 
 from __future__ import annotations

@@ -104,11 +104,55 @@ def _run(address: str, request: ProbeRequest, reporter: object = None) -> ProbeR
                                         node_timeout_s=TIMEOUT_S), reporter)  # type: ignore[arg-type]
 
 
+def _descendants() -> set[int]:
+    """The processes below this one that are not zombies (from /proc)."""
+    children: dict[int, list[int]] = {}
+    states: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            states[int(entry.name)] = fields[0]
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [os.getpid()]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            if states.get(pid) != "Z":
+                found.add(pid)
+                todo.append(pid)
+    return found
+
+
+class Processes:
+    """Records the private cluster's processes (GCS, raylets, agents, workers) while it runs."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def connected(self, address: str, nodes: int) -> None:
+        self.seen |= _descendants()
+
+    def submitted(self, node_ids: list[str], local: object) -> None:
+        self.seen |= _descendants()
+
+    def node_finished(self, node: object) -> None:
+        self.seen |= _descendants()
+
+
 @pytest.mark.slow
 def test_three_simulated_nodes_return_one_result_each() -> None:
     pytest.importorskip("ray")
     pytest.importorskip("numba")
-    report = _run("local:3", ProbeRequest(frameworks=("numba",), ops=("gemm",), refresh=True))
+    before = _descendants()
+    processes = Processes()
+    report = _run("local:3", ProbeRequest(frameworks=("numba",), ops=("gemm",), refresh=True),
+                  processes)
+    # The private cluster is gone when probe_cluster returns: none of its processes is left.
+    assert len(processes.seen - before) >= 3 * 2  # at least a raylet and a worker per node
+    assert _descendants() & (processes.seen - before) == set()
     assert report.cluster is not None and report.cluster.nodes_alive == 3
     assert len({n.node_id for n in report.nodes}) == 3
     for node in report.nodes:
@@ -170,3 +214,37 @@ def test_inter_node_allreduce_on_two_simulated_nodes() -> None:
     result = inter.result
     assert result.simulated and result.devices == 2 and result.check and result.check.ok
     assert [s.bytes for s in result.sizes] == [1024, 2**20, 64 * 2**20]
+
+
+_THREADS = ("import os, torch; print(os.environ.get('OMP_NUM_THREADS'), torch.get_num_threads())")
+
+
+@pytest.mark.slow
+def test_the_probes_in_a_ray_task_use_as_many_threads_as_locally() -> None:
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("torch")
+    from selector.cluster.ray_probe import connected
+
+    def threads_in_a_task(undo: bool) -> str:
+        """A child interpreter started as the runner starts probes (child_env), with Ray's cap
+        on OMP_NUM_THREADS left or removed as the probe task removes it. (A closure: Ray ships
+        it by value, the workers need not import this module.)"""
+        from selector.cluster.ray_probe import _undo_thread_cap
+        from selector.probing.environment import child_env
+
+        if undo:
+            _undo_thread_cap(None)
+        return subprocess.run([sys.executable, "-c", _THREADS], env=child_env(),
+                              capture_output=True, text=True, timeout=TIMEOUT_S,
+                              check=True).stdout.strip()
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    local = subprocess.run([sys.executable, "-c", _THREADS], env=env, capture_output=True,
+                           text=True, timeout=TIMEOUT_S, check=True).stdout.strip()
+    with connected("local:1"):
+        task = ray.remote(num_cpus=1, max_retries=0)(threads_in_a_task)
+        capped, undone = ray.get([task.remote(False), task.remote(True)], timeout=TIMEOUT_S)
+    assert capped.split()[0] == "1"  # Ray's cap, which the test must see to mean anything
+    if (os.cpu_count() or 1) > 1:
+        assert capped.split()[1] == "1"
+    assert undone == local

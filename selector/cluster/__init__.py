@@ -29,3 +29,10 @@ def require_ray() -> None:
     """ClusterError (one line, exit 2) when Ray is not installed."""
     if not ray_available():
         raise ClusterError(f"--cluster needs Ray, which is not installed: {INSTALL_HINT}")
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line of at most ``limit`` characters, its type first."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    line = f"{type(exc).__name__}: {text}"
+    return line if len(line) <= limit else line[: limit - 3] + "..."

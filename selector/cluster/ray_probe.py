@@ -7,19 +7,15 @@ interpreters, its own frameworks, its own hardware. Ray caps ``OMP_NUM_THREADS``
 all of the node's cores. Every wait on Ray has a timeout; a node that dies, hangs, lacks
 dlselect or a framework is reported in its ``NodeReport``, never fatal.
 
-``local:N`` starts a private cluster of N simulated nodes on this machine
-(``ray.cluster_utils.Cluster``): its own temporary folder (``RAY_TMPDIR``, so that it never
-writes the machine's ``/tmp/ray/ray_current_cluster`` that ``ray.init("auto")`` reads), its own
-ports, token authentication with a fresh random token held only in this process's environment,
-and it is shut down afterwards. Nothing here ever calls ``ray.init()`` without an address.
+``local:N`` starts a private cluster of N simulated nodes on this machine (selector/cluster/
+local.py) and shuts it down once the driver has disconnected. Nothing here ever calls
+``ray.init()`` without an address.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
-import shutil
 import socket
 import tempfile
 import time
@@ -32,7 +28,8 @@ import ray
 from pydantic import ValidationError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from selector.cluster import ClusterError
+from selector.cluster import ClusterError, one_line
+from selector.cluster.local import LocalCluster, local_nodes, private_cluster
 from selector.probing.environment import host_facts
 from selector.probing.models import (
     AllreduceResult,
@@ -51,10 +48,6 @@ NODE_TIMEOUT_S = 1800.0
 CALL_TIMEOUT_S = 60.0
 #: The inter-node all-reduce, all sizes.
 INTER_NODE_TIMEOUT_S = 600.0
-MAX_LOCAL_NODES = 16
-LOCAL_PREFIX = "local:"
-#: Variables a private cluster sets for its lifetime (and restores after).
-_PRIVATE_ENV = ("RAY_TMPDIR", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
 
 
 @dataclass(frozen=True)
@@ -84,16 +77,6 @@ class SilentClusterReporter:
         pass
 
 
-def local_nodes(address: str) -> int | None:
-    """N of ``local:N``; None for any other address; ClusterError for a malformed one."""
-    if not address.startswith(LOCAL_PREFIX):
-        return None
-    text = address[len(LOCAL_PREFIX):]
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LOCAL_NODES:
-        raise ClusterError(f"--cluster {address!r}: local:N takes N from 1 to {MAX_LOCAL_NODES}")
-    return int(text)
-
-
 def check_address(address: str) -> None:
     """``auto``, ``local:N``, ``ray://host:port`` or ``host:port``; ClusterError otherwise."""
     if address == "auto" or local_nodes(address) is not None:
@@ -104,78 +87,6 @@ def check_address(address: str) -> None:
         raise ClusterError(f"--cluster {address!r}: not a Ray address; give host:port, "
                            "ray://host:port, auto (the cluster this machine belongs to) or "
                            "local:N (a private local cluster of N nodes)")
-
-
-class LocalCluster:
-    """A private ``ray.cluster_utils.Cluster`` (``local:N``); ``kill`` ends one node as if its
-    machine died (for trying out, and the tests)."""
-
-    def __init__(self, cluster: Any) -> None:
-        self._cluster = cluster
-
-    @property
-    def address(self) -> str:
-        return str(self._cluster.address)
-
-    def worker_node_ids(self) -> list[str]:
-        """The nodes other than the head (killing the head ends the cluster)."""
-        return [n.node_id for n in self._cluster.worker_nodes]
-
-    def kill(self, node_id: str) -> bool:
-        for node in self._cluster.list_all_nodes():
-            if node.node_id == node_id:
-                self._cluster.remove_node(node, allow_graceful=False)
-                return True
-        return False
-
-
-@contextmanager
-def private_cluster(nodes: int) -> Iterator[LocalCluster]:
-    """A Ray cluster of ``nodes`` simulated nodes on this machine, only for this process."""
-    from ray.cluster_utils import Cluster
-
-    saved = {name: os.environ.get(name) for name in _PRIVATE_ENV}
-    # Short: Ray's Unix sockets live under it, and a socket path is limited to ~107 bytes.
-    tmp = tempfile.mkdtemp(prefix="dlsr-", dir="/tmp" if os.path.isdir("/tmp") else None)
-    os.environ["RAY_TMPDIR"] = tmp
-    os.environ["RAY_AUTH_MODE"] = "token"
-    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
-    os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
-    _reload_auth_config()
-    cluster = None
-    try:
-        args = {"num_cpus": 1, "include_dashboard": False,
-                "temp_dir": os.path.join(tmp, "ray")}
-        try:
-            cluster = Cluster(initialize_head=True, head_node_args=args)
-            for _ in range(nodes - 1):
-                cluster.add_node(num_cpus=1)
-            cluster.wait_for_nodes(timeout=CALL_TIMEOUT_S)
-        except Exception as exc:
-            raise ClusterError(f"cannot start a local Ray cluster of {nodes} nodes: "
-                               f"{_one_line(exc)}") from None
-        yield LocalCluster(cluster)
-    finally:
-        if cluster is not None:
-            cluster.shutdown()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        _reload_auth_config()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _reload_auth_config() -> None:
-    """Ray reads ``RAY_AUTH_MODE`` and the token once, when it is imported; a private
-    cluster sets them afterwards, so make Ray read them again (what Ray itself does when it
-    turns token authentication on, ray/_private/authentication/authentication_token_setup.py)."""
-    import importlib
-
-    raylet: Any = importlib.import_module("ray._raylet")  # compiled; no type information
-    raylet.Config.initialize("")
-    raylet.AuthenticationTokenLoader.instance().reset_cache()
 
 
 @contextmanager
@@ -211,7 +122,7 @@ def _init(address: str) -> None:
                "RAY_AUTH_TOKEN_PATH (ray get-auth-token)" if "auth" in str(exc).lower()
                else None)
         raise ClusterError(f"cannot connect to the Ray cluster at {address!r}: "
-                           f"{_one_line(exc)}", tip=tip) from None
+                           f"{one_line(exc)}", tip=tip) from None
 
 
 def probe_cluster(request: ClusterRequest,
@@ -291,7 +202,7 @@ def _collect(ref: Any, node: dict[str, Any]) -> NodeReport:
     except (ValidationError, KeyError, TypeError) as exc:
         # Another dlselect version on the node, or a result mangled on the way.
         return _failed(node, NodeStatus.FAILED, f"invalid result from the node: "
-                                                f"{_one_line(exc)}")
+                                                f"{one_line(exc)}")
     return NodeReport(node_id=node["NodeID"], hostname=got["hostname"], ip=got["ip"],
                       status=NodeStatus.OK, host=report.host, results=report.results,
                       warnings=report.warnings, gpus=_gpus(node), probe_env=got["env"],
@@ -311,17 +222,11 @@ def _gpus(node: dict[str, Any]) -> int:
 def _ray_reason(exc: BaseException) -> str:
     if isinstance(exc, ray.exceptions.RayTaskError):
         cause = exc.cause if getattr(exc, "cause", None) is not None else exc
-        return f"the probe task failed: {_one_line(cause)}"
+        return f"the probe task failed: {one_line(cause)}"
     name = type(exc).__name__
     if "NodeDied" in name or "WorkerCrashed" in name or "ObjectLost" in name:
         return f"the node or its worker died ({name})"
-    return _one_line(exc)
-
-
-def _one_line(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    line = f"{type(exc).__name__}: {text}"
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+    return one_line(exc)
 
 
 # --------------------------------------------------------------------------- on the nodes

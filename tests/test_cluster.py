@@ -129,11 +129,26 @@ def _descendants() -> set[int]:
 class Processes:
     """Records the private cluster's processes (GCS, raylets, agents, workers) while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: frozenset[int] = frozenset()) -> None:
+        self.before = before  # processes that are not the cluster's
         self.seen: set[int] = set()
+        #: RAY_USAGE_STATS_ENABLED as the cluster's processes saw it ("" where unset)
+        self.usage_stats: set[str] = set()
 
     def connected(self, address: str, nodes: int) -> None:
         self.seen |= _descendants()
+        for pid in self.seen - self.before:
+            # The cluster's own binaries (GCS server, raylets); Ray's Python agents rename their
+            # process (setproctitle), which clobbers what /proc/PID/environ shows of them.
+            try:
+                program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+                env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if program.endswith((b"gcs_server", b"raylet")):
+                value = [e[len(b"RAY_USAGE_STATS_ENABLED="):] for e in env
+                         if e.startswith(b"RAY_USAGE_STATS_ENABLED=")]
+                self.usage_stats.add(value[0].decode() if value else "")
 
     def submitted(self, node_ids: list[str], local: object) -> None:
         self.seen |= _descendants()
@@ -147,12 +162,16 @@ def test_three_simulated_nodes_return_one_result_each() -> None:
     pytest.importorskip("ray")
     pytest.importorskip("numba")
     before = _descendants()
-    processes = Processes()
+    before_stats = os.environ.get("RAY_USAGE_STATS_ENABLED")
+    processes = Processes(frozenset(before))
     report = _run("local:3", ProbeRequest(frameworks=("numba",), ops=("gemm",), refresh=True),
                   processes)
     # The private cluster is gone when probe_cluster returns: none of its processes is left.
     assert len(processes.seen - before) >= 3 * 2  # at least a raylet and a worker per node
     assert _descendants() & (processes.seen - before) == set()
+    # Nothing leaves the machine: the cluster ran with Ray's usage statistics off.
+    assert processes.usage_stats == {"0"}
+    assert os.environ.get("RAY_USAGE_STATS_ENABLED") == before_stats  # restored
     assert report.cluster is not None and report.cluster.nodes_alive == 3
     assert len({n.node_id for n in report.nodes}) == 3
     for node in report.nodes:

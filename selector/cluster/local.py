@@ -3,10 +3,10 @@
 N simulated nodes on this machine (``ray.cluster_utils.Cluster``): its own temporary folder
 (``RAY_TMPDIR``, so that it never writes the machine's ``/tmp/ray/ray_current_cluster`` that
 ``ray.init("auto")`` reads), its own ports, token authentication with a fresh random token held
-only in this process's environment. It runs only what probing needs: no autoscaler monitor and
-no log monitor (the driver does not stream the workers' logs). Besides the start, these two
-cost about half a second of CPU each to start, on the CPUs the probes measure with, and about a
-second together to stop (Ray gives each process up to 1 s to exit after SIGTERM, and they took
+only in this process's environment, Ray's usage statistics off (nothing leaves the machine).
+It runs only what probing needs: no autoscaler monitor and no log monitor (the driver does not
+stream the workers' logs). Besides the start, these two cost about half a second of CPU each to
+start, on the CPUs the probes measure with, and about a second together to stop (Ray gives each process up to 1 s to exit after SIGTERM, and they took
 it); without them the graceful shut-down takes tens of milliseconds, every process of every
 node reaped.
 """
@@ -29,7 +29,8 @@ LOCAL_PREFIX = "local:"
 #: How long the nodes may take to register with the cluster.
 START_TIMEOUT_S = 60.0
 #: Variables a private cluster sets for its lifetime (and restores after).
-_PRIVATE_ENV = ("RAY_TMPDIR", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+_PRIVATE_ENV = ("RAY_TMPDIR", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH",
+                "RAY_USAGE_STATS_ENABLED")
 #: Every node: one CPU (a node runs one probe task at a time); nothing the probes do not use.
 #: The dashboard's API server and the per-node agents are part of Ray's core and always start.
 _NODE_ARGS: dict[str, Any] = {"num_cpus": 1, "include_log_monitor": False}
@@ -81,6 +82,9 @@ def private_cluster(nodes: int) -> Iterator[LocalCluster]:
     os.environ["RAY_AUTH_MODE"] = "token"
     os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
     os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
+    # Ray reports usage statistics to its makers by default; a private cluster on this machine
+    # sends nothing off it (Ray's documented switch, "Usage Stats Collection").
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     _reload_auth_config()
     cluster: Any = None
     try:

@@ -38,7 +38,8 @@ TIMEOUT_S = 900.0
 
 
 def _argv(cluster: bool, frameworks: Sequence[str]) -> list[str]:
-    argv = [str(DLSELECT), "probe", "--ops", OPS, "--refresh", "--format", "json"]
+    argv = [str(DLSELECT), "probe", "--ops", OPS, "--budget", "quick", "--refresh",
+            "--format", "json"]
     for fw in frameworks:
         argv += ["--framework", fw]
     return argv + (["--cluster", "local:1"] if cluster else [])

@@ -180,22 +180,30 @@ def accuracy_reason(fig: Figure, mq: float, ml: float, n_quick: int, unstable: i
             f"{s.low:.2f}x – {s.high:.2f}x). The quick probe's own spread (IQR/median) was "
             f"{100 * (iqr_med or 0):.0f} % in the median run; it flagged itself unstable in "
             f"{unstable} of {n_quick} runs.")
-    # With fewer than 3 pairs, agreement between them says nothing about a bias.
-    systematic = (len(fig.values) >= 3 and max(below, above) >= 0.8 * len(fig.values)
-                  and s.high - s.low < 0.25)
+    # With fewer than 3 pairs, agreement between them says nothing about a bias. Every pair on
+    # the same side of 1 is a bias however widely the pairs spread: noise would put some of
+    # them on the other side (all of 5 on one side by chance: 2 in 32).
+    one_sided = len(fig.values) >= 3 and (all(v > 1 for v in fig.values)
+                                          or all(v < 1 for v in fig.values))
+    systematic = one_sided or (len(fig.values) >= 3
+                               and max(below, above) >= 0.8 * len(fig.values)
+                               and s.high - s.low < 0.25)
+    agree = ("Every pair has the quick probe " + ("slower" if s.median < 1 else "faster")
+             + " than the long run, so the gap is a bias, not noise"
+             if one_sided else "The pairs agree with each other, so the gap is a bias")
     if busy and statistics.median(busy) > QUIET_BUSY_SHARE:
         head += (f" {busy_text[0].upper()}{busy_text[1:]}, above the "
                  f"{100 * QUIET_BUSY_SHARE:.0f} % this script waits for: both figures were "
                  "taken on a shared CPU.")
     if systematic and s.median < lo:
-        return head + (" The pairs agree with each other, so the gap is systematic: the quick "
-                       f"probe's {how.quick} are taken before the framework reaches its steady "
-                       f"speed ({how.warming}), which the long run's seconds of calls "
-                       "amortise.")
+        return head + (f" {agree}: the quick probe's {how.quick} are taken before the "
+                       f"framework reaches its steady speed ({how.warming}), which the long "
+                       "run's seconds of calls amortise.")
     if systematic:
-        return head + (" The pairs agree with each other, so the gap is systematic: the long "
-                       "run loses speed over its seconds (allocator growth, clock or cache "
-                       f"effects) that a {how.quick_s} quick measurement does not see.")
+        return head + (f" {agree}: the two measured under different conditions. The long "
+                       "run's seconds of calls are more exposed than a "
+                       f"{how.quick_s} quick measurement to other processes' bursts and to any "
+                       "loss of speed over the run (allocator growth, clock or cache effects).")
     return head + (" The pairs scatter on both sides or widely, so the gap is noise rather than "
                    f"bias: the quick budget times only {how.quick}, so "
                    "one of the shared host's slow spells either misses it entirely or covers "

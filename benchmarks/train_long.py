@@ -13,7 +13,14 @@ figure is the probe's short timing, not the work:
   framework's own thread count (Timer defaults to one thread), as ``gemm_long.py`` does;
 - tensorflow, jax, mxnet: the calibrated loop of ``gemm_long.py`` (blocks of at least
   ``BLOCK_S`` seconds, at least ``MIN_BLOCKS`` of them, until ``--min-time`` has passed; the
-  probe's ``sync`` before every clock read), median per-step time.
+  probe's ``sync`` before every clock read), median per-step time over the *quiet* blocks:
+  those in which other processes took at most ``QUIET_SHARE`` of the CPU (read from /proc
+  around each block). On a shared machine a 3 s run per op is far more likely than the quick
+  probe's 0.1 s of samples to overlap another process's burst, and a burst covering most of
+  an op's blocks moved their median: the quick figure then read faster than the reference
+  for a reason that was not the probe's. Each block's start, per-step time and others' share
+  are in ``block_log``; ``median_all_s`` and the two halves' medians show the unfiltered
+  figure and any drift over the run.
 
 Like the probe, every op is built first, then measured one after the other; each op's first
 call is timed on its own (``first_step_s``: tracing, compiling and one step) and its loss kept
@@ -26,14 +33,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gemm_long import BLOCK_S, MIN_BLOCKS, calibrated
+from gemm_long import BLOCK_S, MIN_BLOCKS, _loop
+
+# A block counts as quiet when other processes used at most this share of the machine's CPU
+# time during it (from /proc, see ``_cpu_ticks``). The benchmark waits for a quiet CPU before
+# each command, so the quick probe's 0.1 s of samples rarely overlap another process's burst;
+# a 3 s run per op often does, and when a burst covers more than half of an op's blocks their
+# median moves with it. Only the quiet blocks make the reference, so that both figures are of
+# the op on an otherwise quiet CPU.
+QUIET_SHARE = 0.10
+# Without enough quiet blocks by ``--min-time``, the run goes on, up to this many times as
+# long; then it takes the quiet blocks it has (at least ``MIN_QUIET`` of them) or all blocks.
+MAX_TIME_FACTOR = 3
+MIN_QUIET = 3
 
 PROBES = Path(__file__).resolve().parents[1] / "probes"
 OPS = ("train_cnn", "train_lstm", "train_transformer")
@@ -102,7 +123,9 @@ METHODS = {
     "torch": "torch.utils.benchmark.Timer(\"step()\").blocked_autorange(min_run_time={t:g}), "
              "num_threads={threads}",
     "other": f"calibrated loop (blocks of >= {BLOCK_S:g} s, >= {MIN_BLOCKS} blocks, "
-             "for >= {t:g} s), the probe's sync before each clock read",
+             "for >= {t:g} s), the probe's sync before each clock read, median of the blocks "
+             f"in which other processes took <= {100 * QUIET_SHARE:.0f} % of the CPU (>= "
+             f"{MIN_BLOCKS} of them, the run extended up to {MAX_TIME_FACTOR}x for them)",
 }
 
 
@@ -120,6 +143,79 @@ def _timed_torch(torch: Any, step: Callable[[], object], min_time_s: float) -> d
             "method": METHODS["torch"].format(t=min_time_s, threads=threads)}
 
 
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(CPU ticks the whole machine spent busy, ticks this process used) from ``/proc/stat``
+    and ``/proc/self/stat``; None where the OS has no /proc."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            cpu = [int(v) for v in f.readline().split()[1:9]]
+        with open("/proc/self/stat", encoding="ascii") as f:
+            own = f.read().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return None
+    # user nice system idle iowait irq softirq steal: busy is all but idle and iowait; guest
+    # time is already counted in user. utime and stime are fields 14 and 15 of
+    # /proc/self/stat, the 12th and 13th after the command name.
+    return sum(cpu) - cpu[3] - cpu[4], int(own[11]) + int(own[12])
+
+
+def _others_share(before: tuple[int, int] | None, after: tuple[int, int] | None,
+                  wall_s: float) -> float | None:
+    """Share of the machine's CPU time other processes used between two ``_cpu_ticks``."""
+    if before is None or after is None or wall_s <= 0:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1) * wall_s
+    others = (after[0] - before[0]) - (after[1] - before[1])
+    return max(0.0, others / ticks)
+
+
+def calibrated_quiet(call: Callable[[], object], sync: Callable[[object], None],
+                     min_time_s: float) -> dict[str, Any]:
+    """``gemm_long.calibrated``'s loop (3 warm-up calls, blocks of >= ``BLOCK_S``, >=
+    ``MIN_BLOCKS`` blocks for >= ``min_time_s``), recording for each block when it started,
+    its per-call time and the CPU share other processes took during it; the figure is the
+    median per-call time of the quiet blocks (``QUIET_SHARE``)."""
+    for _ in range(3):
+        _loop(call, sync, 1)
+    loops = 1
+    while True:
+        elapsed = _loop(call, sync, loops)
+        if elapsed >= BLOCK_S:
+            break
+        loops = max(2 * loops, math.ceil(loops * BLOCK_S / max(elapsed, 1e-9) * 1.2))
+    blocks: list[dict[str, Any]] = []
+    start = time.perf_counter()
+
+    def quiet() -> list[float]:
+        return [b["per_call_s"] for b in blocks
+                if b["others_share"] is None or b["others_share"] <= QUIET_SHARE]
+
+    while True:
+        timed = time.perf_counter() - start
+        if timed >= min_time_s and len(blocks) >= MIN_BLOCKS and (
+                len(quiet()) >= MIN_BLOCKS or timed >= MAX_TIME_FACTOR * min_time_s):
+            break
+        ticks = _cpu_ticks()
+        at = time.perf_counter()
+        elapsed = _loop(call, sync, loops)
+        share = _others_share(ticks, _cpu_ticks(), time.perf_counter() - at)
+        blocks.append({"t_s": at - start, "per_call_s": elapsed / loops,
+                       "others_share": share})
+    kept = quiet()
+    every = [b["per_call_s"] for b in blocks]
+    used = kept if len(kept) >= MIN_QUIET else every
+    q1, median, q3 = statistics.quantiles(used, n=4, method="inclusive")
+    half = len(blocks) // 2
+    return {"median_s": median, "iqr_s": q3 - q1, "blocks": len(blocks),
+            "quiet_blocks": len(kept), "median_all_s": statistics.median(every),
+            "median_first_half_s": statistics.median(every[:half]),
+            "median_second_half_s": statistics.median(every[half:]),
+            "calls_per_block": loops, "timed_s": time.perf_counter() - start,
+            "block_log": [[round(b["t_s"], 4), b["per_call_s"],
+                           None if b["others_share"] is None else round(b["others_share"], 3)]
+                          for b in blocks]}
+
+
 def measure(framework: str, ops: tuple[str, ...], min_time_s: float) -> dict[str, Any]:
     module, sync, builders = SETUPS[framework]()
     specs = {op: builders[op]() for op in ops}  # built first, as the probe's run_ops does
@@ -134,7 +230,7 @@ def measure(framework: str, ops: tuple[str, ...], min_time_s: float) -> dict[str
         if framework == "torch":
             result = _timed_torch(module, spec.fn, min_time_s)
         else:
-            result = calibrated(spec.fn, sync, min_time_s)
+            result = calibrated_quiet(spec.fn, sync, min_time_s)
             result["method"] = METHODS["other"].format(t=min_time_s)
         result.update(first_step_s=first_step_s, loss0=loss0, examples=spec.examples,
                       samples_per_s=spec.examples / result["median_s"])

@@ -74,6 +74,8 @@ class TrainSeries:
 
     quick: list[float | None] = field(default_factory=list)  # samples/s
     long: list[float | None] = field(default_factory=list)
+    long_all: list[float | None] = field(default_factory=list)  # over all blocks, quiet or not
+    quiet_blocks: list[str] = field(default_factory=list)  # "quiet/all" per long run
     first_step: list[float] = field(default_factory=list)  # quick probe's first_step_s
     measuring: list[float] = field(default_factory=list)  # calibration + samples (estimate)
     span: list[float] = field(default_factory=list)  # the timed samples alone
@@ -138,6 +140,10 @@ def measure(runs: int) -> Section:
                     s, q, lg = series[fw][op], quick_ops.get(op), long_ops.get(op)
                     s.quick.append(float(q["samples_per_s"]) if q else None)
                     s.long.append(float(lg["samples_per_s"]) if lg else None)
+                    s.long_all.append(lg["examples"] / lg["median_all_s"]
+                                      if lg and lg.get("median_all_s") else None)
+                    if lg and "quiet_blocks" in lg:
+                        s.quiet_blocks.append(f"{lg['quiet_blocks']}/{lg['blocks']}")
                     if q:
                         s.first_step.append(float(q["first_step_s"]))
                         s.measuring.append(sampling_estimate(q))
@@ -168,6 +174,7 @@ def measure(runs: int) -> Section:
                          "measurement", "x", ratios(s.quick, s.long), f"{lo} – {hi}x",
                          lambda m: lo <= m <= hi, 5, fails)
             mq, ml = median_or_none(s.quick), median_or_none(s.long)
+            all_blocks = median_or_none(ratios(s.quick, s.long_all))
             n_quick = len(ok_values(s.quick))
             if needs_reason(fig) and mq and ml:
                 iqr_med = statistics.median(s.rel_iqr) if s.rel_iqr else None
@@ -179,7 +186,9 @@ def measure(runs: int) -> Section:
                 odd_loss.append(f"{fw} {op} ({gap:.1e})")
             rows.append(
                 f"| {fw} | `{op}` | {fmt_opt(mq, 'samples/s')} | {fmt_opt(ml, 'samples/s')} | "
-                f"{fig.median_text()} | {fig.spread_text()} | {s.unstable}/{n_quick} | "
+                f"{fig.median_text()} | {fig.spread_text()} | "
+                + ("—" if all_blocks is None else f"{all_blocks:.2f}x") + " | "
+                + (", ".join(s.quiet_blocks) or "—") + f" | {s.unstable}/{n_quick} | "
                 + (f"{100 * statistics.median(busy[fw]):.0f} %" if busy[fw] else "—") + " | "
                 + ("—" if gap is None else "same" if gap == 0 else f"{gap:.1e}") + " |")
             cost_rows.append(
@@ -210,7 +219,9 @@ def measure(runs: int) -> Section:
         "does: TF32 off, the same sync), times the first step, warms up 3 steps, then times "
         f"each op for >= {TRAIN_LONG_MIN_S:g} s: "
         + "; ".join(f"`{m}`" for m in methods) + ". Its `samples_per_s` is examples / "
-        "median step time over the blocks.",
+        "median step time over the blocks (for tensorflow, jax and mxnet over the quiet "
+        "blocks: the column *quick/long, all blocks* gives the ratio against the median of "
+        "every block, quiet or not, and the next column each long run's quiet/all blocks).",
         "",
         "Both run with the environment dlselect gives its probes. The ratio is quick/long "
         "samples/s within each pair. The loss of the first step (`loss0`) of the two must "
@@ -218,9 +229,9 @@ def measure(runs: int) -> Section:
         "relative difference seen.",
         "",
         "| framework | op | quick (median) | long (median) | quick/long (median) | spread of "
-        "the pairs | quick flagged unstable | others' CPU use before (median) | loss0 quick "
-        "vs long |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "the pairs | quick/long, all blocks (median) | long run's quiet blocks | quick flagged "
+        "unstable | others' CPU use before (median) | loss0 quick vs long |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "**Cost of each training op in the quick probe** (medians over the quick runs): "

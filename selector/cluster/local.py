@@ -6,9 +6,9 @@ N simulated nodes on this machine (``ray.cluster_utils.Cluster``): its own tempo
 only in this process's environment, Ray's usage statistics off (nothing leaves the machine).
 It runs only what probing needs: no autoscaler monitor and no log monitor (the driver does not
 stream the workers' logs). Besides the start, these two cost about half a second of CPU each to
-start, on the CPUs the probes measure with, and about a second together to stop (Ray gives each process up to 1 s to exit after SIGTERM, and they took
-it); without them the graceful shut-down takes tens of milliseconds, every process of every
-node reaped.
+start, on the CPUs the probes measure with, and about a second together to stop (Ray gives
+each process up to 1 s to exit after SIGTERM, and they took it); without them the graceful
+shut-down takes tens of milliseconds, every process of every node reaped.
 """
 
 from __future__ import annotations

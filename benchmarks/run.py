@@ -9,7 +9,7 @@ the median with its spread. Six parts:
 
 a. CLI latency and memory (``dlselect --help``, ``recommend --no-probe``): cli_latency.py;
 b. the cost of ``dlselect probe --budget quick`` (training steps included) against importing
-   the frameworks: probe_suite.py;
+   the frameworks: probe_suite.py (with suite_phases.py, where its time goes);
 c. the accuracy of the quick probe's GEMM against a long dedicated measurement:
    probe_accuracy.py (with gemm_long.py);
 d. the vectorised robustness analysis against a per-sample scikit-criteria loop:
@@ -45,7 +45,7 @@ import training_steps
 from _common import DLSELECT, DOC, MXNET_PY, PARTS, PY, Section, log
 from _machine import ENGINE_DISTS, MXNET_DISTS, cpuinfo, source_state, versions
 from _report import write_report
-from probe_suite import explain_exits
+from suite_phases import explain_exits
 
 
 def main(argv: Sequence[str] | None = None) -> int:

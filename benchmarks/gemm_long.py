@@ -43,18 +43,24 @@ def _loop(call: Callable[[], object], sync: Callable[[object], None], loops: int
     return time.perf_counter() - start
 
 
-def calibrated(call: Callable[[], object], sync: Callable[[object], None],
-               min_time_s: float) -> dict[str, Any]:
-    """Warm up, grow the loop count until a block lasts BLOCK_S, then time blocks until
-    ``min_time_s`` has passed; per-call median and quartiles over the blocks."""
+def block_loops(call: Callable[[], object], sync: Callable[[object], None],
+                block_s: float = BLOCK_S) -> int:
+    """Three warm-up calls, then the loop count that makes one block last ``block_s``."""
     for _ in range(3):
         _loop(call, sync, 1)
     loops = 1
     while True:
         elapsed = _loop(call, sync, loops)
-        if elapsed >= BLOCK_S:
-            break
-        loops = max(2 * loops, math.ceil(loops * BLOCK_S / max(elapsed, 1e-9) * 1.2))
+        if elapsed >= block_s:
+            return loops
+        loops = max(2 * loops, math.ceil(loops * block_s / max(elapsed, 1e-9) * 1.2))
+
+
+def calibrated(call: Callable[[], object], sync: Callable[[object], None],
+               min_time_s: float) -> dict[str, Any]:
+    """Warm up, grow the loop count until a block lasts BLOCK_S, then time blocks until
+    ``min_time_s`` has passed; per-call median and quartiles over the blocks."""
+    loops = block_loops(call, sync)
     per_call: list[float] = []
     start = time.perf_counter()
     while time.perf_counter() - start < min_time_s or len(per_call) < MIN_BLOCKS:

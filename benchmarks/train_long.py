@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -42,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gemm_long import BLOCK_S, MIN_BLOCKS, _loop
+from gemm_long import BLOCK_S, MIN_BLOCKS, _loop, block_loops
 
 # A block counts as quiet when other processes used at most this share of the machine's CPU
 # time during it (from /proc, see ``_cpu_ticks``). The benchmark waits for a quiet CPU before
@@ -175,14 +174,7 @@ def calibrated_quiet(call: Callable[[], object], sync: Callable[[object], None],
     ``MIN_BLOCKS`` blocks for >= ``min_time_s``), recording for each block when it started,
     its per-call time and the CPU share other processes took during it; the figure is the
     median per-call time of the quiet blocks (``QUIET_SHARE``)."""
-    for _ in range(3):
-        _loop(call, sync, 1)
-    loops = 1
-    while True:
-        elapsed = _loop(call, sync, loops)
-        if elapsed >= BLOCK_S:
-            break
-        loops = max(2 * loops, math.ceil(loops * BLOCK_S / max(elapsed, 1e-9) * 1.2))
+    loops = block_loops(call, sync, BLOCK_S)
     blocks: list[dict[str, Any]] = []
     start = time.perf_counter()
 

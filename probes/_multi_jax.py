@@ -34,10 +34,7 @@ def measurers(jax: Any, device: str, budget: h.Budget) -> dict[str, md.Measurer]
 
 def _measure(jax: Any, device: str, budget: h.Budget, op: str) -> dict[str, Any]:
     if device == "gpu":
-        n = len(jax.devices("gpu"))
-        if n < 2:
-            raise md.Unsupported(f"one GPU visible ({n}): a multi-GPU op needs two or more "
-                                 "(run with --device cpu to simulate devices on the CPU)")
+        n = md.gpu_ranks(len(jax.devices("gpu")))
         env = md.worker_env(h.usable_cpus())
         simulated = False
     else:

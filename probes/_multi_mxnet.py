@@ -29,10 +29,7 @@ def measurers(mx: Any, device: str, budget: h.Budget) -> dict[str, md.Measurer]:
 
 def _measure(mx: Any, device: str, budget: h.Budget) -> dict[str, Any]:
     if device == "gpu":
-        n = int(mx.context.num_gpus())
-        if n < 2:
-            raise md.Unsupported(f"one GPU visible ({n}): a multi-GPU op needs two or more "
-                                 "(run with --device cpu to simulate devices on the CPU)")
+        n = md.gpu_ranks(int(mx.context.num_gpus()))
         contexts = [mx.gpu(i) for i in range(n)]
         kind, simulated = "device", False
     else:

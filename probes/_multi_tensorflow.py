@@ -36,10 +36,7 @@ def measurers(tf: Any, device: str, budget: h.Budget) -> dict[str, md.Measurer]:
 
 def _measure(tf: Any, device: str, budget: h.Budget) -> dict[str, Any]:
     if device == "gpu":
-        n = len(tf.config.list_physical_devices("GPU"))
-        if n < 2:
-            raise md.Unsupported(f"one GPU visible ({n}): a multi-GPU op needs two or more "
-                                 "(run with --device cpu to simulate devices on the CPU)")
+        n = md.gpu_ranks(len(tf.config.list_physical_devices("GPU")))
         simulated = False
     else:
         n = md.cpu_ranks()

@@ -41,10 +41,7 @@ def measurers(torch: Any, device: str, budget: h.Budget) -> dict[str, md.Measure
 def _plan(torch: Any, device: str) -> tuple[int, str, bool, int]:
     """(ranks, backend, simulated, threads per rank)."""
     if device == "gpu":
-        gpus = torch.cuda.device_count()
-        if gpus < 2:
-            raise md.Unsupported(f"one GPU visible ({gpus}): a multi-GPU op needs two or more "
-                                 "(run with --device cpu to simulate devices on the CPU)")
+        gpus = md.gpu_ranks(torch.cuda.device_count())
         if not torch.distributed.is_nccl_available():
             raise md.Unsupported("this torch build has no NCCL")
         return gpus, "nccl", False, h.usable_cpus()

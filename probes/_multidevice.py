@@ -104,6 +104,14 @@ def physical_cores() -> int:
         return usable
 
 
+def gpu_ranks(visible: int) -> int:
+    """Devices for a multi-GPU op: the ``visible`` GPUs; Unsupported below two."""
+    if visible < 2:
+        raise Unsupported(f"one GPU visible ({visible}): a multi-GPU op needs two or more "
+                          "(run with --device cpu to simulate devices on the CPU)")
+    return visible
+
+
 def cpu_ranks() -> int:
     """Devices to simulate on the CPU; Unsupported on a machine with a single physical core."""
     cores = physical_cores()

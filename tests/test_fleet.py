@@ -166,7 +166,7 @@ def test_the_cluster_table_shows_every_node_and_the_inter_node_figure() -> None:
 
     from rich.console import Console
 
-    from selector.cli.probe import cluster_table
+    from selector.cli.probe_tables import cluster_table
 
     console = Console(width=200, file=io.StringIO())
     console.print(cluster_table(_cluster(False)))

@@ -179,6 +179,33 @@ def test_probe_reports_every_framework_ok(probe_run: tuple[Path, dict[str, Any]]
 
 
 @pytest.mark.slow
+def test_the_probe_table_shows_each_training_step_and_its_time_to_first_step(
+        probe_run: tuple[Path, dict[str, Any]]) -> None:
+    """The table of a real run: samples/s and, in brackets, the first step's time, for each
+    framework that trains; none for numba and pytensor, which have no training steps."""
+    import io
+
+    from rich.console import Console
+
+    from selector.cli.probe_tables import probe_table
+    from selector.probing.models import ProbeReport
+
+    _, doc = probe_run
+    console = Console(width=240, file=io.StringIO())
+    console.print(probe_table(ProbeReport.model_validate(doc)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Training steps: samples/s (time to first step)" in text
+    training = text.split("Training steps")[1]
+    rows = {line.split()[1]: line for line in training.splitlines() if line.startswith("│")}
+    by = {r["framework"]: r for r in doc["results"]}
+    for name in ("torch", "tensorflow", "jax", "mxnet"):
+        for op_name in ("train_cnn", "train_lstm", "train_transformer"):
+            o = by[name]["ops"][op_name]
+            assert f"{o['samples_per_s']:,.0f} ({o['first_step_s']:.2f} s)" in rows[name]
+    assert "numba" not in rows and "pytensor" not in rows
+
+
+@pytest.mark.slow
 def test_recommend_probe_shows_which_scores_came_from_probes(
         probe_run: tuple[Path, dict[str, Any]]) -> None:
     cache, _ = probe_run

@@ -131,6 +131,7 @@ def probe_command(
 
 def probe_output(report: ProbeReport, out_format: ProbeFormat) -> tuple[RenderableType, bool]:
     """The report in ``out_format``, and whether it is plain text (no terminal markup)."""
+    from selector.cli.probe_tables import cluster_table, probe_table
     from selector.vocab import ProbeFormat
 
     if out_format is ProbeFormat.JSON:
@@ -189,33 +190,6 @@ class ClusterConsoleReporter:
                    f"{node.status}: {what}", err=True)
 
 
-def cluster_table(report: ProbeReport) -> RenderableType:
-    """Per node: who it is and its probe table; then the inter-node all-reduce."""
-    from rich.console import Group
-    from rich.text import Text
-
-    info = report.cluster
-    assert info is not None
-    kind = "simulated (one machine)" if info.simulated else "real"
-    ready = f", ready in {info.startup_s:.1f} s" if info.startup_s is not None else ""
-    parts: list[RenderableType] = [Text(
-        f"Cluster {info.address}: {info.nodes_alive} alive node(s), {kind}; Ray "
-        f"{info.ray_version or '?'}{ready}", style="bold")]
-    for node in report.nodes:
-        head = (f"Node {node.hostname or '?'} ({node.ip}, id {node.node_id[:12]}, "
-                f"{node.host.get('cpu_count', '?')} CPUs, {node.gpus or 0} GPUs): {node.status}")
-        parts.append(Text(head + (f": {node.reason}" if node.reason else ""), style="bold"))
-        if node.results:
-            parts.append(probe_table(report.model_copy(update={
-                "host": node.host, "results": node.results, "cluster": None, "nodes": []})))
-    for inter in report.inter_node:
-        r = inter.result
-        parts.append(Text(f"Between nodes: all-reduce peak bus {r.peak_bus_gbps():.3g} GB/s "
-                          f"over {r.devices} nodes ({r.backend})"
-                          + ("; simulated: shown, not ranked" if r.simulated else "")))
-    return Group(*parts)
-
-
 def measure_with_progress(request: ProbeRequest) -> ProbeReport:
     """Run the probes with progress and warnings on stderr: ``dlselect probe`` and
     ``recommend --probe`` both measure through here."""
@@ -261,88 +235,3 @@ def check_request(request: ProbeRequest) -> None:
                                 "(nvidia-ml-py and nvidia-smi found none)",
                                 tip="use --device cpu, or --device auto (the GPU where a "
                                 "framework sees one, else the CPU)")
-
-
-def probe_table(report: ProbeReport) -> RenderableType:
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    host = report.host
-    table = Table(
-        title=f"Probes on {host.get('cpu_model')} ({host.get('cpu_count')} threads), "
-        f"budget {report.budget}; GFLOP/s",
-        title_justify="left",
-    )
-    table.add_column("Framework", no_wrap=True)
-    table.add_column("Version", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    for op in ("GEMM", "conv2d", "LSTM"):
-        table.add_column(op, justify="right", no_wrap=True)
-    table.add_column("Notes")
-    reasons: list[Text] = []
-    for res in report.results:
-
-        def figure(op: str, res: Outcome = res) -> str:
-            o = res.ops.get(op)
-            if o is None or o.gflops is None:
-                return "-"
-            return f"{o.gflops:.1f}" + (" ~" if o.unstable else "")
-
-        notes = []
-        if res.stands_for:
-            notes.append(f"for {res.stands_for}")
-        if res.cached:
-            notes.append("cached")
-        if res.reason:
-            reasons.append(Text(f"  {res.framework}: {res.reason}"))
-            notes.append(f"note {len(reasons)}")
-        table.add_row(
-            res.framework,
-            res.version or "-",
-            str(res.status),
-            figure("gemm"),
-            figure("conv2d"),
-            figure("lstm"),
-            ", ".join(notes),
-        )
-    parts: list[RenderableType] = [
-        table,
-        Text("~ unstable: interquartile range above 10% of the median", style="dim"),
-    ]
-    parts.extend(Text(line) for line in multi_device_lines(report.results))
-    if reasons:
-        parts.append(Text("Notes:", style="bold"))
-        parts.extend(Text(f"  {i}.{r.plain[1:]}") for i, r in enumerate(reasons, start=1))
-    return Group(*parts)
-
-
-def multi_device_lines(results: list[Outcome]) -> list[str]:
-    """One line per multi-device result: peak all-reduce bus bandwidth, scaling efficiency;
-    simulated ones say so (they are shown, never ranked)."""
-    lines = []
-    for res in results:
-        multi = res.multi_device
-        if multi is None:
-            continue
-        for result, figure in (
-            (multi.allreduce, multi.allreduce and
-             f"all-reduce peak bus {multi.allreduce.peak_bus_gbps():.3g} GB/s "
-             f"({', '.join(_size(s.bytes) for s in multi.allreduce.sizes)})"),
-            (multi.scaling, multi.scaling and
-             f"train_cnn scaling efficiency {multi.scaling.efficiency:.2f}"),
-        ):
-            if result is None or not figure:
-                continue
-            kind = "simulated " if result.simulated else ""
-            lines.append(f"{res.framework}: {figure} on {result.devices} {kind}"
-                         f"{result.device.upper()} devices ({result.backend})"
-                         + ("; simulated: shown, not ranked" if result.simulated else ""))
-    return (["Multi-device:", *(f"  {line}" for line in lines)]) if lines else []
-
-
-def _size(nbytes: int) -> str:
-    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if nbytes >= scale and nbytes % scale == 0:
-            return f"{nbytes // scale} {unit}"
-    return f"{nbytes} B"

@@ -221,6 +221,11 @@ def test_recommend_probe_shows_which_scores_came_from_probes(
         assert 0 < m["ratio_low"] <= m["ratio"] <= 1
     table = dlselect("recommend", "--probe", "--task", "cnn", cache=cache)
     assert "Scores from live probes" in table.stdout
+    # What the ranges cover is said with them: one run's spread, not the drift between runs.
+    assert "not between runs" in " ".join(table.stdout.split())
+    record = dlselect("recommend", "--probe", "--task", "cnn", "--format", "markdown",
+                      "--detail", cache=cache)
+    assert "### Live measurements" in record.stdout and "not between runs" in record.stdout
 
 
 @pytest.mark.slow

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from selector.models import Recommendation
 
+#: What a measured speed's range covers, said wherever measured scores are shown: the spread of
+#: one probe run's samples, not the machine's drift between runs (docs/probes.md).
+ONE_RUN = ("ranges are the spread within one probe run, not between runs: on a shared machine "
+           "the next run can differ by more (docs/probes.md)")
+
 
 def robustness_sentences(rec: Recommendation) -> list[str]:
     rb = rec.robustness

@@ -10,7 +10,7 @@ from selector.clock import age_text, years_text
 from selector.engine.explain import grouped
 from selector.models import Recommendation
 from selector.report.margin_text import margin_sentence
-from selector.report.robust_text import robustness_sentences
+from selector.report.robust_text import ONE_RUN, robustness_sentences
 from selector.report.stakeholders import stakeholder_lines
 
 TOP_CONTRIBUTIONS = 3
@@ -68,6 +68,7 @@ class TableFormatter:
         if blended:
             parts.append(Text("Scores from live probes (blended with the knowledge base):",
                               style="bold"))
+            parts.append(Text(f"  {ONE_RUN}", style="dim"))
             for m in blended:
                 spread = (f", {m.ratio_low:.0%}-{m.ratio_high:.0%}"
                           if m.ratio_low is not None and m.ratio_high is not None else "")

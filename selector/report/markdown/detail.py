@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from selector.clock import age_text, years_text
 from selector.report.markdown.text import public
+from selector.report.robust_text import ONE_RUN
 
 if TYPE_CHECKING:
     from selector.report.markdown.record import Record
@@ -101,7 +102,7 @@ def live(doc: Record) -> list[str]:
         return []
     lines = ["", "### Live measurements", "",
              "Speed scores blend the knowledge base with quick probes run on the deciding "
-             "machine:", "",
+             f"machine ({ONE_RUN}):", "",
              "| Framework | Probe | Version | Device | Rate (GFLOP/s; training: samples/s) "
              "| Share of fastest | Knowledge | Used |",
              "|---|---|---|---|---|---|---|---|"]

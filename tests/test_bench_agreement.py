@@ -28,18 +28,21 @@ def _reason(values: list[float]) -> str:
     return probe_accuracy.accuracy_reason(fig, 1.0, 1.0, len(values), 0, 0.05, [0.0], pairs)
 
 
-def test_pairs_all_on_one_side_are_called_a_bias_however_wide() -> None:
+def test_pairs_all_on_one_side_point_to_a_bias_however_wide() -> None:
     # jax train_transformer's five pairs in one bench run: all above 1, spread 0.48
     text = _reason([1.06, 1.10, 1.17, 1.30, 1.54])
-    assert "bias, not noise" in text
+    assert "points to a bias without proving one" in text
     assert "quick probe faster" in text
     assert "noise rather than bias" not in text
 
 
-def test_pairs_all_below_one_are_a_bias_with_the_quick_probe_slower() -> None:
+def test_pairs_all_on_one_side_are_weighed_by_a_sign_test() -> None:
+    """All of n pairs on one side happens by chance 2 times in 2**n: said, never called proof."""
     text = _reason([0.70, 0.85, 0.80, 0.95, 0.60])
     assert "quick probe slower" in text
-    assert "bias, not noise" in text
+    assert "2 times in 32, a sign test" in text
+    assert "bias, not noise" not in text
+    assert "2 times in 8," in _reason([0.70, 0.85, 0.80])
 
 
 def test_pairs_on_both_sides_are_noise() -> None:

@@ -175,3 +175,38 @@ def test_the_runner_passes_every_variable_the_probes_record(
     env = child_env()
     for name in _harness.RECORDED_ENV:
         assert env[name] == FIXED.get(name, "7"), name
+
+
+def _gemm(median_s: float, **fields: object) -> OpResult:
+    return OpResult(device="cpu", dtype="float32", flops=1e9, first_call_s=0.1,
+                    median_s=median_s, iqr_s=0.0001, samples=5, inner_loops=1,
+                    gflops=1 / median_s, unstable=False, params={"n": 512}, **fields)
+
+
+def _with(op: OpResult) -> Outcome:
+    return Outcome(framework="numba", version="1", interpreter="/py", status=ProbeStatus.OK,
+                   ops={"gemm": op})
+
+
+def test_a_new_run_keeps_the_earlier_runs_medians_newest_first_and_at_most_four() -> None:
+    earlier = _with(_gemm(0.02, earlier_median_s=[0.03, 0.04, 0.05, 0.06]))
+    fresh = cache.with_earlier(_with(_gemm(0.01)), earlier)
+    assert fresh.ops["gemm"].median_s == 0.01
+    assert fresh.ops["gemm"].earlier_median_s == [0.02, 0.03, 0.04, 0.05]  # 0.06 dropped
+    assert cache.with_earlier(_with(_gemm(0.01)), None).ops["gemm"].earlier_median_s == []
+    # Measured differently (another size): the earlier figures are not of the same work.
+    other = _with(_gemm(0.02).model_copy(update={"params": {"n": 1024}}))
+    assert cache.with_earlier(_with(_gemm(0.01)), other).ops["gemm"].earlier_median_s == []
+
+
+def test_measuring_again_under_the_same_key_carries_the_cached_median(
+        private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = iter([0.010, 0.013])
+    monkeypatch.setattr(service, "run_jobs", lambda jobs, **_: [_with(_gemm(next(runs)))])
+    first = service.probe(service.ProbeRequest(frameworks=("numba",)))
+    assert first.results[0].ops["gemm"].earlier_median_s == []
+    second = service.probe(service.ProbeRequest(frameworks=("numba",), refresh=True))
+    assert second.results[0].ops["gemm"].earlier_median_s == [0.010]
+    # The cache now holds the second run with its history: a third run would carry both.
+    stored = cache.load(next(private_cache.glob("*.json")).stem)
+    assert stored is not None and stored.ops["gemm"].earlier_median_s == [0.010]

@@ -27,6 +27,7 @@ speed stays as the knowledge base has it.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,18 +88,27 @@ class Rate:
     low: float
     high: float
     unstable: bool
+    #: probe runs behind the figure: this one and the earlier ones kept in the cache
+    runs: int = 1
 
 
 def rate(result: OpResult) -> Rate | None:
-    """GFLOP/s for a kernel, samples/s for a training step; None when neither is known."""
+    """GFLOP/s for a kernel, samples/s for a training step; None when neither is known.
+
+    The interval is the run's median +- half its interquartile range; where earlier runs of the
+    same op are known (``earlier_median_s``), the rate is the median over the runs' medians and
+    the interval stretches to cover every run's median too: the drift between runs, which one
+    run's spread does not show."""
     per_s = result.samples_per_s  # training steps: examples per second
     work = result.flops / 1e9 if result.flops else (per_s * result.median_s if per_s else None)
     if not work:
         return None
     half = result.iqr_s / 2
-    return Rate(value=work / result.median_s, low=work / (result.median_s + half),
-                high=work / max(result.median_s - half, result.median_s / 1e3),
-                unstable=result.unstable)
+    runs = [result.median_s, *result.earlier_median_s]
+    slowest = max(result.median_s + half, *runs)
+    fastest = min(max(result.median_s - half, result.median_s / 1e3), *runs)
+    return Rate(value=work / statistics.median(runs), low=work / slowest, high=work / fastest,
+                unstable=result.unstable, runs=len(runs))
 
 
 def op_rate(outcome: Outcome, op: str, device: str) -> Rate | None:
@@ -173,7 +183,8 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
             ratio=round(ratio, 6), knowledge_value=knowledge, probe_value=round(probe_value, 6),
             value=round(value, 6), device=device, ratio_low=round(ratio_low, 6),
             ratio_high=round(ratio_high, 6),
-            unstable=any(rates[kb_id][op].unstable for op in used)))
+            unstable=any(rates[kb_id][op].unstable for op in used),
+            runs=min(rates[kb_id][op].runs for op in used)))
     scores = [s.model_copy(update={"value": new_values[s.framework]})
               if s.criterion == SPEED and s.framework in new_values else s
               for s in snapshot.scores]

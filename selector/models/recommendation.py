@@ -145,6 +145,9 @@ class Measurement(ForbidExtra):
     ratio_high: float | None = None
     #: a figure the probe flagged unstable (interquartile range above 10% of the median)
     unstable: bool = False
+    #: probe runs behind every figure used (this one and earlier runs kept in the probe
+    #: cache): above 1, the rates are medians over the runs and the range covers them all
+    runs: int = 1
     #: False: shown, not blended into the score (``reason`` says why; ``value`` is then the
     #: knowledge value)
     blended: bool = True

@@ -3,7 +3,8 @@ code, and the lock that keeps two dlselect processes from measuring at the same 
 
 Entries are written atomically; an entry that cannot be read back is ignored, reported and
 rebuilt by the caller. Results flagged unstable are never written (the probe has already
-re-measured them).
+re-measured them). A new measurement under a key keeps the medians of the runs before it
+(``with_earlier``), so that the spread between runs is known once there are several.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from selector.probing.models import Outcome
+from selector.probing.models import EARLIER_RUNS, Outcome
 
 CACHE_FORMAT = 2
 #: How fp32 is measured (TF32 off in every framework); part of every key, so a change of
@@ -124,3 +125,22 @@ def store(key: str, outcome: Outcome) -> None:
         os.replace(tmp, directory / f"{key}.json")
     except OSError:
         pass  # a cache that cannot be written only costs a re-measurement next time
+
+
+def with_earlier(outcome: Outcome, previous: Outcome | None) -> Outcome:
+    """``outcome`` with each op's ``earlier_median_s``: the op's median in ``previous`` (the
+    entry it replaces under the same key) followed by the earlier medians that one carried,
+    newest first, at most ``EARLIER_RUNS``. An op measured differently than before (other
+    parameters, such as a GPU size grown differently, device or precision) starts afresh."""
+    if previous is None:
+        return outcome
+    ops = {}
+    for name, op in outcome.ops.items():
+        old = previous.ops.get(name)
+        if old is None or (old.params, old.device, old.precision) != (
+                op.params, op.device, op.precision):
+            ops[name] = op
+            continue
+        earlier = [old.median_s, *old.earlier_median_s][:EARLIER_RUNS]
+        ops[name] = op.model_copy(update={"earlier_median_s": earlier})
+    return outcome.model_copy(update={"ops": ops})

@@ -58,6 +58,8 @@ MAX_FLOPS = 1e18
 MAX_SECONDS = 86_400.0
 #: Timed samples and inner loops of one op.
 MAX_SAMPLES = 1_000_000
+#: Earlier runs' medians kept per op (``OpResult.earlier_median_s``).
+EARLIER_RUNS = 4
 MAX_INNER_LOOPS = 1_000_000_000
 #: Training examples per second.
 MAX_SAMPLES_PER_S = 1e9
@@ -86,6 +88,10 @@ class OpResult(ForbidExtra):
     samples_per_s: float | None = Field(default=None, gt=0, le=MAX_SAMPLES_PER_S)
     first_step_s: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
     loss0: float | None = None
+    #: ``median_s`` of the same op in earlier runs with the same cache key (same interpreter,
+    #: versions, host, environment and probe code), newest first: the spread between runs,
+    #: which one run's interquartile range does not show (docs/probes-in-ranking.md).
+    earlier_median_s: list[float] = Field(default=[], max_length=EARLIER_RUNS)
 
     @field_validator(
         "flops", "first_call_s", "median_s", "iqr_s", "gflops", "samples_per_s", "first_step_s",
@@ -94,6 +100,13 @@ class OpResult(ForbidExtra):
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         return _must_be_finite(value)
+
+    @field_validator("earlier_median_s")
+    @classmethod
+    def _positive_seconds(cls, value: list[float]) -> list[float]:
+        if not all(math.isfinite(v) and 0 < v <= MAX_SECONDS for v in value):
+            raise ValueError(f"each must be positive, finite and at most {MAX_SECONDS:g} s")
+        return value
 
 
 #: Bytes of one all-reduce buffer (the probes go to 64 MiB; a file may hold larger).

@@ -169,6 +169,15 @@ def _cached(key: str, warnings: list[str]) -> Outcome | None:
         return None
 
 
+def _previous(key: str) -> Outcome | None:
+    """The entry a new measurement replaces, for its earlier medians; a corrupt one (already
+    reported when it was looked up) has none to give."""
+    try:
+        return cache.load(key)
+    except cache.CorruptEntry:
+        return None
+
+
 def unstable_ops(outcome: Outcome) -> list[str]:
     return [name for name, op in outcome.ops.items() if op.unstable]
 
@@ -183,7 +192,8 @@ def _measure(jobs: list[tuple[int, Job, str]], request: ProbeRequest, reporter: 
     cached."""
     outcomes = run_jobs([j for _, j, _ in jobs], timeouts=timeouts_for(request, serial),
                         reporter=reporter, one_at_a_time=serial)
-    for (index, job, key), outcome in zip(jobs, outcomes, strict=True):
+    for (index, job, key), fresh in zip(jobs, outcomes, strict=True):
+        outcome = cache.with_earlier(fresh, _previous(key)) if fresh.ops else fresh
         results[index] = outcome
         if outcome.machine_changes:
             warnings.append(f"{job.framework}: the machine changed while measuring: "

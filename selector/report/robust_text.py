@@ -5,9 +5,11 @@ from __future__ import annotations
 from selector.models import Recommendation
 
 #: What a measured speed's range covers, said wherever measured scores are shown: the spread of
-#: one probe run's samples, not the machine's drift between runs (docs/probes.md).
-ONE_RUN = ("ranges are the spread within one probe run, not between runs: on a shared machine "
-           "the next run can differ by more (docs/probes.md)")
+#: one probe run's samples, and the drift between runs only where earlier runs are cached
+#: (docs/probes.md, docs/probes-in-ranking.md).
+ONE_RUN = ("a range is one probe run's spread, not the drift between runs, unless it says "
+           "'over N runs' (earlier runs kept by `dlselect probe --refresh`): on a shared "
+           "machine the next run can differ by more (docs/probes.md)")
 
 
 def robustness_sentences(rec: Recommendation) -> list[str]:

@@ -72,7 +72,8 @@ class TableFormatter:
             for m in blended:
                 spread = (f", {m.ratio_low:.0%}-{m.ratio_high:.0%}"
                           if m.ratio_low is not None and m.ratio_high is not None else "")
-                noisy = "; unstable" if m.unstable else ""
+                noisy = ("; unstable" if m.unstable else "") + (
+                    f"; over {m.runs} runs" if m.runs > 1 else "")
                 parts.append(Text(f"  {m.framework}/{m.criterion}: {m.knowledge_value:g} -> "
                                   f"{m.value:.2f} (probe {m.probe} {m.version} on the "
                                   f"{(m.device or '?').upper()}: {_rates(m.ops)}; "

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from selector.probing.catalog import COMPILED_SUFFIX, TRAINING_OPS
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
 
     from selector.probing.models import Outcome, ProbeReport
-
-#: The training-step ops, as the probes name them (probes/_ops.py ``TRAINING_OPS``), and the
-#: suffix of their compiled rows (``train_cnn_compiled``: torch.compile).
-TRAINING_OPS = ("train_cnn", "train_lstm", "train_transformer")
-COMPILED_SUFFIX = "_compiled"
 
 
 def cluster_table(report: ProbeReport) -> RenderableType:
@@ -42,7 +39,6 @@ def cluster_table(report: ProbeReport) -> RenderableType:
                           f"over {r.devices} nodes ({r.backend})"
                           + ("; simulated: shown, not ranked" if r.simulated else "")))
     return Group(*parts)
-
 
 
 def probe_table(report: ProbeReport) -> RenderableType:

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from selector.models import Exclusion, Measurement, Profile, Snapshot
+from selector.probing import catalog
 from selector.probing.catalog import spec_for
 from selector.probing.models import OpResult, Outcome, ProbeStatus
 from selector.vocab import Hardware, Task
@@ -50,7 +51,7 @@ TRAINING_OPS: dict[Task | None, tuple[str, ...]] = {
     Task.CNN: ("train_cnn",),
     Task.RNN: ("train_lstm",),
     Task.TRANSFORMER: ("train_transformer",),
-    None: ("train_cnn", "train_lstm", "train_transformer"),
+    None: catalog.TRAINING_OPS,
 }
 GPU_HARDWARE = {Hardware.GPU, Hardware.MULTI_GPU, Hardware.MULTI_NODE}
 #: Hardware no probe measures: figures from this machine do not speak for it.

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The training-step ops every training probe measures (``TRAINING_OPS`` in probes/_ops.py), and
+#: the suffix of their compiled rows (``train_cnn_compiled``: torch.compile).
+TRAINING_OPS = ("train_cnn", "train_lstm", "train_transformer")
+COMPILED_SUFFIX = "_compiled"
+
 
 @dataclass(frozen=True)
 class ProbeSpec:

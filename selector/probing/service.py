@@ -8,7 +8,13 @@ from dataclasses import dataclass, field, replace
 from selector.errors import DlselectError
 from selector.paths import probes_dir
 from selector.probing import cache
-from selector.probing.catalog import NOT_INSTALLABLE, all_names, spec_for
+from selector.probing.catalog import (
+    COMPILED_SUFFIX,
+    NOT_INSTALLABLE,
+    TRAINING_OPS,
+    all_names,
+    spec_for,
+)
 from selector.probing.discovery import discover
 from selector.probing.environment import child_env, host_facts
 from selector.probing.models import Outcome, ProbeReport, ProbeStatus
@@ -32,8 +38,8 @@ class ProbeRequest:
 
 #: Ops a probe may be asked for by name (KNOWN_OPS in probes/_ops.py, part of the harness).
 KNOWN_OPS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "gemm_naive", "conv2d", "lstm",
-             "train_cnn", "train_lstm", "train_transformer", "train_cnn_compiled",
-             "train_lstm_compiled", "train_transformer_compiled", "allreduce", "scaling")
+             *TRAINING_OPS, *(op + COMPILED_SUFFIX for op in TRAINING_OPS),
+             "allreduce", "scaling")
 MULTI_DEVICE_OPS = ("allreduce", "scaling")
 #: The multi-device ops start worker processes (each importing the framework) and time up to
 #: nine buffer sizes: a probe asked for them may measure this long before it is killed.

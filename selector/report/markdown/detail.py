@@ -108,7 +108,8 @@ def live(doc: Record) -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for m in rec.measured:
         ops = ", ".join(f"{op} {g:.1f}" for op, g in m.ops.items())
-        share = f"{m.ratio:.0%}" if m.blended else f"not blended: {m.reason}"
+        runs = f" (over {m.runs} runs)" if m.runs > 1 else ""
+        share = f"{m.ratio:.0%}{runs}" if m.blended else f"not blended: {m.reason}"
         lines.append(f"| {doc.fw(m.framework)} | {m.probe} | {m.version} | "
                      f"{m.device or ''} | {ops} | {share} | {m.knowledge_value:g} | "
                      f"{m.value:.2f} |")

@@ -28,7 +28,8 @@ def _text(renderable: object) -> str:
 def test_a_compiled_row_has_a_line_of_its_own_and_unstable_steps_are_marked() -> None:
     torch = Outcome(framework="torch", status=ProbeStatus.OK, ops={
         "train_cnn": _step(2100, 0.03), "train_lstm": _step(2567.4, 0.012, unstable=True),
-        "train_cnn_compiled": _step(3400, 41.7)})
+        "train_transformer": _step(4100, 0.0003), "train_cnn_compiled": _step(3400, 41.7),
+        "train_lstm_compiled": _step(3000, 1.234)})
     numba = Outcome(framework="numba", status=ProbeStatus.OK,
                     unsupported={"train_cnn": "no automatic differentiation"})
     table = training_table([torch, numba])
@@ -37,10 +38,12 @@ def test_a_compiled_row_has_a_line_of_its_own_and_unstable_steps_are_marked() ->
     assert len(lines) == 2  # torch eager, torch compiled; numba trains nothing
     eager, compiled = lines
     assert eager.split("│")[1].strip() == "torch"
-    assert "2,100 (0.03 s)" in eager and "2,567 (0.01 s) ~" in eager
-    assert eager.split("│")[4].strip() == "-"  # train_transformer not measured
+    # below 0.1 s in milliseconds (an eager step of a few ms would otherwise read "0.00 s")
+    assert "2,100 (30 ms)" in eager and "2,567 (12 ms) ~" in eager
+    assert eager.split("│")[4].strip() == "4,100 (<1 ms)"
     assert compiled.split("│")[1].strip() == "torch (compiled)"
-    assert "3,400 (42 s)" in compiled
+    assert "3,400 (42 s)" in compiled and "3,000 (1.23 s)" in compiled
+    assert compiled.split("│")[4].strip() == "-"  # no compiled train_transformer
 
 
 def test_no_training_table_without_training_steps() -> None:

@@ -159,4 +159,8 @@ def _step(res: Outcome, op: str) -> str:
 
 
 def _seconds(value: float) -> str:
+    """A time to first step: milliseconds below 0.1 s (an eager step of a few ms would read
+    "0.00 s"), two decimals below 10 s, whole seconds above."""
+    if value < 0.1:
+        return f"{value * 1e3:.0f} ms" if value >= 0.0005 else "<1 ms"
     return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"

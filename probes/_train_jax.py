@@ -13,7 +13,10 @@ The probe must have imported ``jax.numpy`` (it does), which makes ``jax.lax``, `
 Idiomatic JAX without flax/optax (not installed): the layers are hand-written pure functions
 of a parameter dict; one step is ``jax.value_and_grad`` of the loss plus a ``tree_map`` SGD
 update, all in one ``jax.jit`` with the parameters donated (``donate_argnums=0``), so XLA
-updates them in place. The first call traces and compiles (``first_step_s``).
+updates them in place. The first call traces and compiles (``first_step_s``). The step is
+traced under ``jax.default_matmul_precision("highest")``, so its matmuls and convolutions are true
+float32 on a GPU (XLA's GPU default is TF32). On a GPU a call only queues the step, as in the other
+frameworks, and the harness waits once per sample; on the CPU each call waits for its loss.
 
 Layouts: images NHWC with HWIO kernels (``lax.conv_general_dilated``; the probe measured NCHW
 at half the speed on XLA:CPU), converted from the canonical NCHW/OIHW; dense (in, out) as
@@ -117,34 +120,39 @@ def _sgd_step(jax: Any, model: str, p: dict[str, Any], x: Any, y: Any) -> tuple[
     def loss_fn(p: dict[str, Any]) -> Any:
         return _cross_entropy(jax, _FORWARD[model](jax, p, x), y)
 
-    loss, grads = jax.value_and_grad(loss_fn)(p)
+    # Traced under "highest": every matmul and convolution, forward and backward, carries
+    # Precision.HIGHEST, i.e. true float32 on a GPU, where XLA's default is TF32 (on the CPU the
+    # setting changes nothing). JAX resolves the default precision while tracing.
+    with jax.default_matmul_precision(FP32_SETTING):
+        loss, grads = jax.value_and_grad(loss_fn)(p)
     updated = jax.tree_util.tree_map(lambda w, g: w - t.LR * g, p, grads)
     return updated, loss
 
 
-def _precision(jax: Any, device: str) -> tuple[str, str | None]:
-    if device != "gpu":
-        return "fp32", None
-    setting = jax.config.jax_default_matmul_precision
-    note = f"jax_default_matmul_precision={setting} (None: XLA may use TF32 on a GPU)"
-    full = str(setting).lower() in ("float32", "highest")  # anything else allows TF32 on a GPU
-    return ("fp32" if full else "tf32"), note
+FP32_SETTING = "highest"
+GPU_NOTE = (f"jax.default_matmul_precision({FP32_SETTING!r}) while tracing the step: TF32 off "
+            "(XLA's GPU default is TF32)")
 
 
 def _train_op(jax: Any, dev: Any, device: str, np: Any, model: str) -> h.OpSpec:
     inputs, labels = t.batch(np, model)
     if model == "cnn":
         inputs = np.ascontiguousarray(inputs.transpose(0, 2, 3, 1))  # NCHW -> NHWC
-    params = jax.device_put(_convert(np, model, t.init_weights(np, model)), dev)
-    x, y = jax.device_put(inputs, dev), jax.device_put(labels, dev)
+    # device_put returns before the copy is done: wait here, so that the transfer is part of
+    # the preparation and not of the first step's time.
+    params, x, y = jax.block_until_ready(
+        (jax.device_put(_convert(np, model, t.init_weights(np, model)), dev),
+         jax.device_put(inputs, dev), jax.device_put(labels, dev)))
     step = jax.jit(partial(_sgd_step, jax, model), donate_argnums=0)
     state = [params]
 
     def call() -> Any:
         state[0], loss = step(state[0], x, y)
-        return jax.block_until_ready(loss)  # JAX dispatches asynchronously: one complete step
+        # On a GPU the step is queued like every framework's (the harness waits for the last
+        # loss of a sample, which depends on every step before it). On the CPU each step waits
+        # for its own loss, as the probe's kernels do (probe_jax.py's module docstring).
+        return loss if device == "gpu" else jax.block_until_ready(loss)
 
-    precision, note = _precision(jax, device)
     return t.training_spec(
         h,
         np,
@@ -154,8 +162,8 @@ def _train_op(jax: Any, dev: Any, device: str, np: Any, model: str) -> h.OpSpec:
         device=device,
         kernel="hand-written layers, value_and_grad + tree_map SGD, one jax.jit (donated params)",
         layout="NHWC" if model == "cnn" else "NTC",
-        precision=precision,
-        note=note,
+        precision="fp32",
+        note=GPU_NOTE if device == "gpu" else None,
     )
 
 

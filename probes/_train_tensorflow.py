@@ -16,9 +16,11 @@ step in a ``tf.function`` (graph mode, no XLA, like the probe's other ops): ``Gr
 
 Layouts: Conv2D kernels HWIO (from canonical OIHW), images NHWC on the CPU (TF's CPU conv
 kernels need it) and NCHW (``channels_first``) on a GPU; Dense kernels (in, out) as canonical;
-``Embedding`` (vocab, E) as canonical; ``LSTM(use_bias=False)`` kernel (in, 4H) = W_ih.T and
-recurrent_kernel (H, 4H) = W_hh.T, gate order i, f, c, o (the same as torch's i, f, g, o),
-batch-major; ``MultiHeadAttention(num_heads=4, key_dim=16)`` query/key/value kernels
+``Embedding`` (vocab, E) as canonical; ``LSTM`` kernel (in, 4H) = W_ih.T and recurrent_kernel
+(H, 4H) = W_hh.T, gate order i, f, c, o (the same as torch's i, f, g, o), batch-major, with a
+frozen bias of zeros: the canonical LSTM has none, but Keras runs its cuDNN kernel on a GPU only
+with ``use_bias=True`` (its default); a zero bias that SGD does not move computes the same model;
+``MultiHeadAttention(num_heads=4, key_dim=16)`` query/key/value kernels
 (D, heads, hd) = Wq.reshape(D, heads, hd), biases (heads, hd), attention_output kernel
 (heads, hd, D) = Wo.reshape(heads, hd, D); ``LayerNormalization(epsilon=1e-5)``.
 """
@@ -54,16 +56,24 @@ def _lstm(keras: Any) -> tuple[Any, list[tuple[Any, list[str]]]]:
     s = t.LSTM
     tokens = keras.Input((s.seq,), batch_size=s.batch, dtype="int32")
     embed = keras.layers.Embedding(s.vocab, s.embed, name="embed")
+    # use_bias=True (Keras's default): without a bias Keras never takes its cuDNN path on a GPU
+    # and runs a generic loop instead. The bias is loaded as zeros (ZERO_BIAS) and frozen;
+    # unit_forget_bias=False keeps Keras from initialising the forget gate's to 1.
     layers = [
-        keras.layers.LSTM(s.hidden, return_sequences=True, use_bias=False, name=f"lstm{k}")
+        keras.layers.LSTM(s.hidden, return_sequences=True, use_bias=True,
+                          unit_forget_bias=False, name=f"lstm{k}")
         for k in range(s.layers)
     ]
     dense = keras.layers.Dense(s.vocab, name="dense")
     seq = embed(tokens)
     for layer in layers:
         seq = layer(seq)
+        # Frozen, like MXNet's biases: SGD leaves it at zero, so every framework trains the
+        # same bias-free model (docs/training-probes.md).
+        layer.cell.bias.trainable = False
     weights = [(embed, ["embed"])]
-    weights += [(layer, [f"lstm{k}_w_ih", f"lstm{k}_w_hh"]) for k, layer in enumerate(layers)]
+    weights += [(layer, [f"lstm{k}_w_ih", f"lstm{k}_w_hh", ZERO_BIAS])
+                for k, layer in enumerate(layers)]
     return keras.Model(tokens, dense(seq)), [*weights, (dense, ["dense_w", "dense_b"])]
 
 
@@ -108,16 +118,23 @@ def _keras_layout(np: Any, key: str, value: Any) -> Any:
     return value
 
 
+ZERO_BIAS = "(zeros)"  # a Keras variable the canonical model lacks: loaded as zeros
+
+
 def _load(np: Any, model: str, layers: list[tuple[Any, list[str]]]) -> None:
     canonical = t.init_weights(np, model)
     used = set()
     for layer, keys in layers:
-        values = [np.ascontiguousarray(_keras_layout(np, k, canonical[k])) for k in keys]
         shapes = [tuple(v.shape) for v in layer.get_weights()]
+        if len(shapes) != len(keys):
+            raise RuntimeError(f"keras {layer.name}: weights {shapes} != {keys}")
+        values = [np.zeros(shape, np.float32) if k == ZERO_BIAS
+                  else np.ascontiguousarray(_keras_layout(np, k, canonical[k]))
+                  for k, shape in zip(keys, shapes)]  # noqa: B905 - equal lengths (above)
         if shapes != [v.shape for v in values]:
             raise RuntimeError(f"keras {layer.name}: weights {shapes} != {keys}")
         layer.set_weights(values)
-        used.update(keys)
+        used.update(k for k in keys if k != ZERO_BIAS)
     if used != set(canonical):
         raise RuntimeError(f"keras {model}: weights not loaded: {sorted(set(canonical) - used)}")
 

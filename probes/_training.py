@@ -25,7 +25,8 @@ Canonical layouts (what ``init_weights`` returns; each framework module converts
   NO bias: torch, cuDNN and MXNet have two bias vectors per layer where Keras has one, and
   under SGD two zero-initialised vectors whose sum is used move twice as fast as one, so the
   same "zero bias" would train differently. Without biases every framework trains the same
-  model (torch ``bias=False``, Keras ``use_bias=False``, MXNet's biases frozen at zero);
+  model (torch ``bias=False``, MXNet's biases frozen at zero, Keras one bias frozen at zero:
+  its cuDNN path needs ``use_bias=True``);
 * attention: ``Wq``, ``Wk``, ``Wv``, ``Wo`` (D, D) each in (in, out) layout; head ``h`` uses
   output columns ``h*hd:(h+1)*hd`` of ``Wq``/``Wk``/``Wv`` and input rows ``h*hd:(h+1)*hd`` of
   ``Wo`` (hd = D / heads), scores scaled by 1/sqrt(hd);

@@ -39,6 +39,23 @@ class WrongResult(Exception):
     """An op's check found its result outside the tolerance of its precision."""
 
 
+class WrongDevice(WrongResult):
+    """An op meant for the GPU left its check's result on another device (TensorFlow, for one,
+    places an op without a GPU kernel on the CPU without a word)."""
+
+
+# How the frameworks name a GPU in a result's device: torch "cuda:0", TensorFlow
+# "/job:localhost/replica:0/task:0/device:GPU:0", JAX "cuda:0" (or "rocm:0").
+GPU_DEVICE_WORDS = ("cuda", "gpu", "rocm")
+
+
+def require_gpu_result(where: str) -> None:
+    """Raise ``WrongDevice`` unless ``where``, the device of an op's result as its framework
+    names it, is a GPU: the device an op reports is then observed, not only asked for."""
+    if not any(word in where.lower() for word in GPU_DEVICE_WORDS):
+        raise WrongDevice(f"the result is on {where}, not on the GPU")
+
+
 def run_check(check: Callable[[], float], precision: str) -> dict[str, Any]:
     """``{"max_rel_error": x, "ok": True}``, or ``WrongResult`` when x exceeds the tolerance of
     ``precision`` (or is not a number)."""

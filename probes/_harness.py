@@ -37,11 +37,13 @@ from _checks import (
     CHECK_GEMM_N,
     CHECK_LSTM,
     CHECK_TOLERANCE,
+    WrongDevice,
     WrongResult,
     max_rel_error,
     ref_conv2d,
     ref_gemm,
     ref_lstm,
+    require_gpu_result,
     run_check,
 )
 from _command_line import (
@@ -131,7 +133,8 @@ __all__ = [
     "measure", "summarize", "time_loop", "timed_samples",
     # _checks
     "CHECK_CONV", "CHECK_CONV_BATCH", "CHECK_GEMM_N", "CHECK_LSTM", "CHECK_TOLERANCE",
-    "WrongResult", "max_rel_error", "ref_conv2d", "ref_gemm", "ref_lstm", "run_check",
+    "WrongDevice", "WrongResult", "max_rel_error", "ref_conv2d", "ref_gemm", "ref_lstm",
+    "require_gpu_result", "run_check",
     # _environment
     "RECORDED_ENV", "build_info", "cpu_device", "cpu_model", "gpu_device", "numpy_blas",
     "openblas_runtime", "recorded_env", "tf32_possible", "usable_cpus",

@@ -102,6 +102,7 @@ def _sharded(jax: Any, mesh: Any, array: Any) -> Any:
 def _allreduce(jax: Any, np: Any, mesh: Any, devices: list[Any],
                budget: h.Budget) -> dict[str, Any]:
     n = len(devices)
+    on_cpu = devices[0].platform == "cpu"
     spec = jax.sharding.PartitionSpec("d")
     # The sum comes out replicated (out_specs P()).
     psum = jax.jit(jax.shard_map(lambda x: jax.lax.psum(x, "d"), mesh=mesh, in_specs=spec,
@@ -119,10 +120,14 @@ def _allreduce(jax: Any, np: Any, mesh: Any, devices: list[Any],
     rows = []
     for nbytes in md.sizes(budget):
         x = _sharded(jax, mesh, np.zeros(n * (nbytes // 4), dtype=np.float32))
-        # Each call waits for its result: with several all-reduces queued back to back, the
-        # XLA:CPU rendezvous of jax 0.10 deadlocked on a 2-core machine (each device's part
-        # waits for the other's, which sits behind it in the same thread pool).
-        timing = md.time_collective(lambda x=x: jax.block_until_ready(psum(x)), sync, budget)
+        # On the CPU each call waits for its result: with several all-reduces queued back to
+        # back, the XLA:CPU rendezvous of jax 0.10 deadlocked on a 2-core machine (each
+        # device's part waits for the other's, which sits behind it in the same thread pool).
+        # On GPUs the calls are queued, as torch's NCCL calls are, and ``sync`` waits.
+        if on_cpu:
+            timing = md.time_collective(lambda x=x: jax.block_until_ready(psum(x)), sync, budget)
+        else:
+            timing = md.time_collective(lambda x=x: psum(x), sync, budget)
         rows.append(md.size_row(nbytes, timing, n))
         del x
     return {"rows": rows, "check": check}

@@ -41,7 +41,9 @@ def _normal(
     numpy = h.import_framework("numpy")  # jax's own dependency: already imported
     values = numpy.random.default_rng(seed).standard_normal(shape, dtype=numpy.float32)
     values = values * numpy.float32(scale)
-    return jax.device_put(values.astype(jax.numpy.dtype(dtype)), dev)
+    # device_put returns before the copy is done: wait, so that it is part of the preparation
+    # and not of an op's first call.
+    return jax.block_until_ready(jax.device_put(values.astype(jax.numpy.dtype(dtype)), dev))
 
 
 def _host(np: Any, array: Any) -> Any:
@@ -70,10 +72,18 @@ def _precision(jax: Any, precision: str) -> Any:
     return None
 
 
+def _observed(dev: Any, result: Any) -> Any:
+    """``result``, after making sure a GPU op's result is on the GPU (``WrongDevice``)."""
+    if dev.platform != "cpu":
+        for where in result.devices():
+            h.require_gpu_result(str(where))
+    return result
+
+
 def _check_gemm(jax: Any, np: Any, dev: Any, dtype: str, matmul: Any) -> float:
     a = _normal(jax, dev, 2, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
     b = _normal(jax, dev, 3, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
-    out = _host(np, matmul(a, b))
+    out = _host(np, _observed(dev, matmul(a, b)))
     return h.max_rel_error(np, out, h.ref_gemm(np, _host(np, a), _host(np, b)))
 
 
@@ -123,7 +133,7 @@ def _conv_inputs(jax: Any, dev: Any, batch: int, shape: h.ConvShape, seed: int) 
 def _check_conv2d(jax: Any, np: Any, dev: Any) -> float:
     s = h.CHECK_CONV
     x, w = _conv_inputs(jax, dev, h.CHECK_CONV_BATCH, s, 2)
-    out = _host(np, _conv_fn(jax, s)(x, w))
+    out = _host(np, _observed(dev, _conv_fn(jax, s)(x, w)))
     ref = h.ref_conv2d(np, _host(np, x), _host(np, w), "NHWC", "RSCK", s)
     return h.max_rel_error(np, out, ref)
 
@@ -240,8 +250,9 @@ def _build(jax: Any, dev: Any) -> dict[str, Any]:
 def _devices(gpus: list[Any]) -> list[dict[str, Any]]:
     devices = [h.cpu_device()]
     for index, gpu in enumerate(gpus):
-        stats = gpu.memory_stats() or {}
-        devices.append(h.gpu_device(index, gpu.device_kind, stats.get("bytes_limit")))
+        # No total memory: JAX's memory_stats() has bytes_limit, the cap of XLA's allocator
+        # (by default 75% of the memory), which is not the device's size.
+        devices.append(h.gpu_device(index, gpu.device_kind, None))
     return devices
 
 

@@ -50,9 +50,16 @@ def _gemm_inputs(torch: Any, dev: Any, n: int, dtype: str) -> tuple[Any, Any]:
     return a, b
 
 
-def _check_gemm(torch: Any, np: Any, dev: Any, dtype: str, matmul: Any) -> float:
+def _observed(device: str, result: Any) -> Any:
+    """``result``, after making sure a GPU op's result is on the GPU (``WrongDevice``)."""
+    if device == "gpu":
+        h.require_gpu_result(str(result.device))
+    return result
+
+
+def _check_gemm(torch: Any, np: Any, dev: Any, device: str, dtype: str, matmul: Any) -> float:
     a, b = _gemm_inputs(torch, dev, h.CHECK_GEMM_N, dtype)
-    out = _host(torch, matmul(a, b))
+    out = _host(torch, _observed(device, matmul(a, b)))
     return h.max_rel_error(np, out, h.ref_gemm(np, _host(torch, a), _host(torch, b)))
 
 
@@ -76,7 +83,7 @@ def _gemm(
         device=device,
         note=note,
         precision=precision,
-        check=partial(_check_gemm, torch, np, dev, dtype, matmul),
+        check=partial(_check_gemm, torch, np, dev, device, dtype, matmul),
     )
 
 
@@ -90,10 +97,10 @@ def _conv_call(torch: Any, shape: h.ConvShape, x: Any, w: Any) -> Any:
     return torch.nn.functional.conv2d(x, w, stride=shape.stride, padding=shape.pad)
 
 
-def _check_conv2d(torch: Any, np: Any, dev: Any) -> float:
+def _check_conv2d(torch: Any, np: Any, dev: Any, device: str) -> float:
     s = h.CHECK_CONV
     x, w = _conv_inputs(torch, dev, h.CHECK_CONV_BATCH, s)
-    out = _host(torch, _conv_call(torch, s, x, w))
+    out = _host(torch, _observed(device, _conv_call(torch, s, x, w)))
     ref = h.ref_conv2d(np, _host(torch, x), _host(torch, w), "NCHW", "KCRS", s)
     return h.max_rel_error(np, out, ref)
 
@@ -112,7 +119,7 @@ def _conv2d(torch: Any, np: Any, dev: Any, device: str, batch: int) -> h.OpSpec:
         kernel="torch.nn.functional.conv2d (eager, no bias)",
         device=device,
         note=note,
-        check=partial(_check_conv2d, torch, np, dev),
+        check=partial(_check_conv2d, torch, np, dev, device),
     )
 
 

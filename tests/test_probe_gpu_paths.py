@@ -247,3 +247,98 @@ def fake_torch(capability: tuple[int, int] = (9, 0)) -> Any:
         get_device_properties=lambda i: SimpleNamespace(name="NVIDIA H100 80GB HBM3",
                                                         total_memory=85_000_000_000))
     return fake
+
+
+def test_a_result_off_the_gpu_is_a_wrong_result(probes: Any) -> None:
+    """What each framework calls a GPU passes; anything else is refused, as a wrong result
+    (recorded among the op errors, without a traceback)."""
+    h = probes.h
+    for where in ("cuda:0", "/job:localhost/replica:0/task:0/device:GPU:0", "rocm:0"):
+        h.require_gpu_result(where)
+    for where in ("cpu", "cpu:0", "/job:localhost/replica:0/task:0/device:CPU:0", "TFRT_CPU_0"):
+        with pytest.raises(h.WrongDevice, match="not on the GPU"):
+            h.require_gpu_result(where)
+    assert issubclass(h.WrongDevice, h.WrongResult)
+
+
+OFF_THE_GPU = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import _harness as h
+import probe_tensorflow, probe_torch
+import tensorflow as tf, torch
+seen = {}
+# TensorFlow asked for /GPU:0 where there is none: soft placement (its default) runs the op on
+# the CPU without a word, and the result's device says so.
+for name, check in {
+    "tensorflow gemm": lambda: probe_tensorflow._check_gemm(
+        tf, np, "/GPU:0", "float32", probe_tensorflow._call_on, tf.function(tf.linalg.matmul)),
+    "tensorflow conv2d": lambda: probe_tensorflow._check_conv2d(tf, np, "/GPU:0", "NHWC"),
+    "torch gemm": lambda: probe_torch._check_gemm(torch, np, torch.device("cpu"), "gpu",
+                                                  "float32", torch.matmul),
+    "torch conv2d": lambda: probe_torch._check_conv2d(torch, np, torch.device("cpu"), "gpu"),
+    "tensorflow gemm on the cpu": lambda: probe_tensorflow._check_gemm(
+        tf, np, "/CPU:0", "float32", probe_tensorflow._call_on, tf.function(tf.linalg.matmul)),
+    "torch gemm on the cpu": lambda: probe_torch._check_gemm(
+        torch, np, torch.device("cpu"), "cpu", "float32", torch.matmul),
+}.items():
+    try:
+        seen[name] = ["error", check()]
+    except h.WrongDevice as exc:
+        seen[name] = ["wrong device", str(exc)]
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_a_gpu_check_refuses_a_result_the_framework_left_on_the_cpu() -> None:
+    """Real TensorFlow and torch on this CPU-only machine: an op asked for on the GPU whose
+    result is on the CPU fails its check; the same check of a CPU op passes."""
+    proc = subprocess.run([sys.executable, "-c", OFF_THE_GPU, str(REPO / "probes")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    for name in ("tensorflow gemm", "tensorflow conv2d", "torch gemm", "torch conv2d"):
+        assert seen[name][0] == "wrong device", (name, seen[name])
+        assert "not on the GPU" in seen[name][1] and "CPU" in seen[name][1].upper()
+    for name in ("tensorflow gemm on the cpu", "torch gemm on the cpu"):
+        assert seen[name][0] == "error" and seen[name][1] < 1e-4, (name, seen[name])
+
+
+JAX_STEP = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import jax, jax.numpy, numpy as np
+import _train_jax
+dev = jax.devices("cpu")[0]
+blocked = []
+real_block = jax.block_until_ready
+seen = {}
+for device in ("cpu", "gpu"):  # "gpu": the GPU path's logic, run on the CPU device
+    spec = _train_jax.builders(jax, device, dev, None, np)["train_lstm"]()
+    jax.block_until_ready = lambda out: blocked.append(1) or real_block(out)
+    before = len(blocked)
+    out = [spec.fn() for _ in range(3)]
+    calls = len(blocked) - before
+    jax.block_until_ready = real_block
+    real_block(out[-1])
+    seen[device] = {"blocks_per_3_calls": calls, "precision": spec.precision,
+                    "note": spec.note, "loss0": spec.loss0(), "check": spec.check()}
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_jax_training_steps_queue_on_a_gpu_and_run_true_float32() -> None:
+    """Real JAX: on a GPU a step only queues (the harness waits once per sample, as for every
+    framework), on the CPU it waits for its loss; both report fp32, the GPU step with how TF32
+    was switched off (the step is traced under default_matmul_precision('highest'))."""
+    proc = subprocess.run([sys.executable, "-c", JAX_STEP, str(REPO / "probes")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["cpu"]["blocks_per_3_calls"] == 3 and seen["gpu"]["blocks_per_3_calls"] == 0
+    assert seen["cpu"]["precision"] == seen["gpu"]["precision"] == "fp32"
+    assert seen["cpu"]["note"] is None and "highest" in seen["gpu"]["note"]
+    assert seen["cpu"]["loss0"] == seen["gpu"]["loss0"] and seen["gpu"]["check"] < 1e-4

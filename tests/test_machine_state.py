@@ -28,20 +28,34 @@ def test_cpu_frequency_from_cpufreq_then_cpuinfo(tmp_path: Path) -> None:
 
 
 def test_changes_name_what_moved() -> None:
-    before = {"cpu_mhz": 3000.0, "gpus": [{"index": 0, "sm_clock_mhz": 1980,
-                                          "memory_clock_mhz": 2619, "temperature_c": 40,
-                                          "throttle": ["gpu_idle"]}]}
-    same = {"cpu_mhz": 2950.0, "gpus": [{**before["gpus"][0], "temperature_c": 45}]}
+    gpu = {"index": 0, "sm_clock_mhz": 1980, "memory_clock_mhz": 2619, "temperature_c": 40,
+           "slowdown_temperature_c": 87, "throttle": []}
+    before = {"cpu_mhz": 3000.0, "gpus": [gpu]}
+    # 45 C higher after a heavy run is the usual warming, not a change
+    same = {"cpu_mhz": 2950.0, "gpus": [{**gpu, "temperature_c": 80}]}
     assert machine.changes(before, same) == []
-    after = {"cpu_mhz": 2000.0, "gpus": [{"index": 0, "sm_clock_mhz": 1400,
-                                         "memory_clock_mhz": 2619, "temperature_c": 83,
+    after = {"cpu_mhz": 2000.0, "gpus": [{**gpu, "sm_clock_mhz": 1400, "temperature_c": 83,
                                          "throttle": ["sw_thermal_slowdown"]}]}
     assert machine.changes(before, after) == [
         "CPU frequency moved from 3000 to 2000 MHz",
         "GPU 0 SM clock moved from 1980 to 1400 MHz",
-        "GPU 0 warmed up by 43 C",
+        "GPU 0 reached 83 C, within 5 C of the 87 C at which it slows down",
         "GPU 0 began to throttle (sw_thermal_slowdown)",
     ]
+
+
+def test_an_idle_gpu_clock_or_an_unknown_slowdown_temperature_is_no_change() -> None:
+    """A GPU idles at low clocks before a run and holds its boost clock just after one: clocks
+    read while it idled say nothing of its speed under load. Without NVML's slowdown
+    temperature, heat alone is not flagged (a thermal slowdown shows as a throttle reason)."""
+    idle = {"index": 0, "sm_clock_mhz": 345, "memory_clock_mhz": 405, "temperature_c": 30,
+            "slowdown_temperature_c": None, "throttle": ["gpu_idle"]}
+    busy = {**idle, "sm_clock_mhz": 1980, "memory_clock_mhz": 2619, "temperature_c": 86,
+            "throttle": []}
+    assert machine.changes({"gpus": [idle]}, {"gpus": [busy]}) == []
+    assert machine.changes({"gpus": [busy]}, {"gpus": [idle]}) == []
+    assert machine.changes({"gpus": [busy]}, {"gpus": [{**busy, "sm_clock_mhz": 1500}]}) == [
+        "GPU 0 SM clock moved from 1980 to 1500 MHz"]
 
 
 def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,10 +67,19 @@ def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None
     fake.nvmlDeviceGetCurrentClocksThrottleReasons = lambda h: 0x1 | 0x40  # type: ignore[attr-defined]
     fake.nvmlDeviceGetClockInfo = lambda h, kind: {1: 1755, 2: 2619}[kind]  # type: ignore[attr-defined]
     fake.nvmlDeviceGetTemperature = lambda h, kind: 61  # type: ignore[attr-defined]
+    fake.NVML_TEMPERATURE_THRESHOLD_SLOWDOWN = 1  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetTemperatureThreshold = lambda h, kind: {1: 87}[kind]  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pynvml", fake)
-    assert machine.gpu_state() == [{"index": 0, "sm_clock_mhz": 1755, "memory_clock_mhz": 2619,
+    assert machine.gpu_state() == [{"index": 0, "slowdown_temperature_c": 87,
+                                    "sm_clock_mhz": 1755, "memory_clock_mhz": 2619,
                                     "temperature_c": 61,
                                     "throttle": ["gpu_idle", "hw_thermal_slowdown"]}]
+
+    def unsupported(handle: str, kind: int) -> int:
+        raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
+
+    fake.nvmlDeviceGetTemperatureThreshold = unsupported  # type: ignore[attr-defined]
+    assert machine.gpu_state()[0]["slowdown_temperature_c"] is None
     monkeypatch.setitem(sys.modules, "pynvml", None)
     assert machine.gpu_state() == []
 

@@ -1,17 +1,24 @@
 """The machine's state around a measurement: CPU frequency where the OS exposes it, and with
-nvidia-ml-py where installed, each GPU's clocks, temperature and throttle reasons. A run whose
-state changed between before and after (a clock that moved, a new throttle reason, a GPU that
-heated up) is flagged: its figures may not describe the machine at its usual speed."""
+nvidia-ml-py where installed, each GPU's clocks, temperature (and the temperature at which it
+slows down) and throttle reasons. A run whose state changed between before and after in a way
+that slows the machine (a clock that moved while the GPU was not idle, a new slowdown reason, a
+GPU at its slowdown temperature) is flagged: its figures may not describe the machine at its
+usual speed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-#: A clock that moved by more than this share between before and after is a change.
+#: A clock that moved by more than this share between before and after is a change (for a GPU,
+#: only when neither reading was taken while it idled: an idle GPU lowers its clocks, and one
+#: just out of a heavy run still holds its boost clock, so those readings say nothing of its
+#: speed under load).
 CLOCK_CHANGE = 0.10
-#: A GPU that warmed up by more than this many degrees is a change.
-TEMPERATURE_RISE_C = 10
+#: A GPU that ends a run within this many degrees of its slowdown temperature is flagged. A rise
+#: in temperature alone is not: a GPU warms by tens of degrees under any heavy run, and a thermal
+#: slowdown shows as a throttle reason.
+SLOWDOWN_MARGIN_C = 5
 
 #: nvidia-ml-py's clocks-event (throttle) reason bits, by name.
 _THROTTLE_BITS = {
@@ -73,6 +80,7 @@ def gpu_state() -> list[dict[str, Any]]:
             bits = pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle)
             states.append({
                 "index": index,
+                "slowdown_temperature_c": _slowdown_temperature(pynvml, handle),
                 "sm_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle, pynvml.NVML_CLOCK_SM),
                 "memory_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle,
                                                                   pynvml.NVML_CLOCK_MEM),
@@ -83,6 +91,15 @@ def gpu_state() -> list[dict[str, Any]]:
         return states
     except Exception:  # noqa: BLE001 - no driver, no GPU, an old library: nothing to say
         return []
+
+
+def _slowdown_temperature(pynvml: Any, handle: Any) -> int | None:
+    """The temperature (C) at which the GPU begins to slow down, where NVML says."""
+    try:
+        return int(pynvml.nvmlDeviceGetTemperatureThreshold(
+            handle, pynvml.NVML_TEMPERATURE_THRESHOLD_SLOWDOWN))
+    except Exception:  # noqa: BLE001 - not supported on this GPU or library: unknown
+        return None
 
 
 def state() -> dict[str, Any]:
@@ -101,13 +118,15 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if prev is None:
             continue
         label = f"GPU {gpu['index']}"
+        idle = "gpu_idle" in prev.get("throttle", []) or "gpu_idle" in gpu.get("throttle", [])
         for key, what in (("sm_clock_mhz", "SM clock"), ("memory_clock_mhz", "memory clock")):
             x, y = prev.get(key), gpu.get(key)
-            if x and y and abs(y - x) / x > CLOCK_CHANGE:
+            if not idle and x and y and abs(y - x) / x > CLOCK_CHANGE:
                 found.append(f"{label} {what} moved from {x} to {y} MHz")
-        rise = (gpu.get("temperature_c") or 0) - (prev.get("temperature_c") or 0)
-        if rise > TEMPERATURE_RISE_C:
-            found.append(f"{label} warmed up by {rise} C")
+        hot, limit = gpu.get("temperature_c"), gpu.get("slowdown_temperature_c")
+        if hot is not None and limit and hot >= limit - SLOWDOWN_MARGIN_C:
+            found.append(f"{label} reached {hot} C, within {SLOWDOWN_MARGIN_C} C of the "
+                         f"{limit} C at which it slows down")
         new = sorted(set(gpu.get("throttle", [])) & SLOWDOWNS - set(prev.get("throttle", [])))
         if new:
             found.append(f"{label} began to throttle ({', '.join(new)})")

@@ -58,6 +58,20 @@ def test_an_idle_gpu_clock_or_an_unknown_slowdown_temperature_is_no_change() -> 
         "GPU 0 SM clock moved from 1980 to 1500 MHz"]
 
 
+def test_time_throttled_during_the_run_is_flagged_though_the_gpu_idles_after_it() -> None:
+    """The after reading is taken once the probe has exited, with the GPU idle again: NVML's
+    cumulative violation counters still say how long limits held it back during the run."""
+    def reading(power: float | None, thermal: float | None) -> dict[str, object]:
+        return {"gpus": [{"index": 0, "sm_clock_mhz": 345, "temperature_c": 40,
+                          "throttle": ["gpu_idle"],
+                          "throttled_s": {"power": power, "thermal": thermal}}]}
+
+    assert machine.changes(reading(100.0, 5.0), reading(101.5, 5.0)) == [
+        "GPU 0 was held below its clocks by power limits for 1.50 s during the run"]
+    assert machine.changes(reading(100.0, 5.0), reading(100.005, 5.0)) == []  # counter jitter
+    assert machine.changes(reading(None, None), reading(None, None)) == []  # not reported
+
+
 def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = types.ModuleType("pynvml")
     fake.NVML_CLOCK_SM, fake.NVML_CLOCK_MEM, fake.NVML_TEMPERATURE_GPU = 1, 2, 0  # type: ignore[attr-defined]
@@ -69,8 +83,12 @@ def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None
     fake.nvmlDeviceGetTemperature = lambda h, kind: 61  # type: ignore[attr-defined]
     fake.NVML_TEMPERATURE_THRESHOLD_SLOWDOWN = 1  # type: ignore[attr-defined]
     fake.nvmlDeviceGetTemperatureThreshold = lambda h, kind: {1: 87}[kind]  # type: ignore[attr-defined]
+    fake.NVML_PERF_POLICY_POWER, fake.NVML_PERF_POLICY_THERMAL = 0, 1  # type: ignore[attr-defined]
+    fake.nvmlDeviceGetViolationStatus = lambda h, policy: types.SimpleNamespace(  # type: ignore[attr-defined]
+        referenceTime=0, violationTime={0: 2_500_000_000, 1: 0}[policy])
     monkeypatch.setitem(sys.modules, "pynvml", fake)
     assert machine.gpu_state() == [{"index": 0, "slowdown_temperature_c": 87,
+                                    "throttled_s": {"power": 2.5, "thermal": 0.0},
                                     "sm_clock_mhz": 1755, "memory_clock_mhz": 2619,
                                     "temperature_c": 61,
                                     "throttle": ["gpu_idle", "hw_thermal_slowdown"]}]
@@ -79,7 +97,10 @@ def test_gpu_state_through_nvidia_ml_py(monkeypatch: pytest.MonkeyPatch) -> None
         raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
 
     fake.nvmlDeviceGetTemperatureThreshold = unsupported  # type: ignore[attr-defined]
-    assert machine.gpu_state()[0]["slowdown_temperature_c"] is None
+    fake.nvmlDeviceGetViolationStatus = unsupported  # type: ignore[attr-defined]
+    state = machine.gpu_state()[0]
+    assert state["slowdown_temperature_c"] is None
+    assert state["throttled_s"] == {"power": None, "thermal": None}
     monkeypatch.setitem(sys.modules, "pynvml", None)
     assert machine.gpu_state() == []
 

@@ -1,9 +1,10 @@
 """The machine's state around a measurement: CPU frequency where the OS exposes it, and with
 nvidia-ml-py where installed, each GPU's clocks, temperature (and the temperature at which it
-slows down) and throttle reasons. A run whose state changed between before and after in a way
-that slows the machine (a clock that moved while the GPU was not idle, a new slowdown reason, a
-GPU at its slowdown temperature) is flagged: its figures may not describe the machine at its
-usual speed."""
+slows down), throttle reasons and NVML's counters of time spent throttled. A run whose state
+changed between before and after in a way that slows the machine (time throttled by power or
+thermal limits during the run, a new slowdown reason, a GPU at its slowdown temperature, a clock
+that moved while the GPU was not idle) is flagged: its figures may not describe the machine at
+its usual speed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ from typing import Any
 #: just out of a heavy run still holds its boost clock, so those readings say nothing of its
 #: speed under load).
 CLOCK_CHANGE = 0.10
+#: A GPU that NVML's violation counters show held below its clocks by power or thermal limits
+#: for longer than this during the run is flagged. The counters add up from the driver's start,
+#: so before and after bracket the run, even though "after" is read once the GPU is idle again.
+THROTTLED_MIN_S = 0.01
+#: NVML's perf policies read, by name (nvmlPerfPolicyType_t: 0 power, 1 thermal).
+_VIOLATION_POLICIES = {"power": "NVML_PERF_POLICY_POWER", "thermal": "NVML_PERF_POLICY_THERMAL"}
 #: A GPU that ends a run within this many degrees of its slowdown temperature is flagged. A rise
 #: in temperature alone is not: a GPU warms by tens of degrees under any heavy run, and a thermal
 #: slowdown shows as a throttle reason.
@@ -81,6 +88,7 @@ def gpu_state() -> list[dict[str, Any]]:
             states.append({
                 "index": index,
                 "slowdown_temperature_c": _slowdown_temperature(pynvml, handle),
+                "throttled_s": _throttled_s(pynvml, handle),
                 "sm_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle, pynvml.NVML_CLOCK_SM),
                 "memory_clock_mhz": pynvml.nvmlDeviceGetClockInfo(handle,
                                                                   pynvml.NVML_CLOCK_MEM),
@@ -100,6 +108,19 @@ def _slowdown_temperature(pynvml: Any, handle: Any) -> int | None:
             handle, pynvml.NVML_TEMPERATURE_THRESHOLD_SLOWDOWN))
     except Exception:  # noqa: BLE001 - not supported on this GPU or library: unknown
         return None
+
+
+def _throttled_s(pynvml: Any, handle: Any) -> dict[str, float | None]:
+    """Seconds, since the driver started, that power and thermal limits held the GPU below its
+    clocks (nvmlDeviceGetViolationStatus); None for a policy NVML does not report here."""
+    out: dict[str, float | None] = {}
+    for name, constant in _VIOLATION_POLICIES.items():
+        try:
+            status = pynvml.nvmlDeviceGetViolationStatus(handle, getattr(pynvml, constant))
+            out[name] = int(status.violationTime) / 1e9
+        except Exception:  # noqa: BLE001 - not supported on this GPU or library: unknown
+            out[name] = None
+    return out
 
 
 def state() -> dict[str, Any]:
@@ -123,6 +144,12 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             x, y = prev.get(key), gpu.get(key)
             if not idle and x and y and abs(y - x) / x > CLOCK_CHANGE:
                 found.append(f"{label} {what} moved from {x} to {y} MHz")
+        before_s, after_s = prev.get("throttled_s") or {}, gpu.get("throttled_s") or {}
+        for policy in _VIOLATION_POLICIES:
+            x, y = before_s.get(policy), after_s.get(policy)
+            if x is not None and y is not None and y - x > THROTTLED_MIN_S:
+                found.append(f"{label} was held below its clocks by {policy} limits for "
+                             f"{y - x:.2f} s during the run")
         hot, limit = gpu.get("temperature_c"), gpu.get("slowdown_temperature_c")
         if hot is not None and limit and hot >= limit - SLOWDOWN_MARGIN_C:
             found.append(f"{label} reached {hot} C, within {SLOWDOWN_MARGIN_C} C of the "

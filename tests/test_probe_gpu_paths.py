@@ -325,6 +325,21 @@ for device in ("cpu", "gpu"):  # "gpu": the GPU path's logic, run on the CPU dev
     real_block(out[-1])
     seen[device] = {"blocks_per_3_calls": calls, "precision": spec.precision,
                     "note": spec.note, "loss0": spec.loss0(), "check": spec.check()}
+# What runs: the lowered step of each model, its matmuls and convolutions (forward and backward)
+# and how many operand precisions say HIGHEST (two per op when all do).
+import re
+from functools import partial
+import _training as t
+seen["hlo"] = {}
+for model in t.MODELS:
+    inputs, labels = t.batch(np, model)
+    if model == "cnn":
+        inputs = np.ascontiguousarray(inputs.transpose(0, 2, 3, 1))
+    params = _train_jax._convert(np, model, t.init_weights(np, model))
+    step = jax.jit(partial(_train_jax._sgd_step, jax, model))
+    text = step.lower(params, inputs, labels).as_text()
+    ops = len(re.findall(r"stablehlo\.(?:dot_general|convolution)", text))
+    seen["hlo"][model] = [ops, text.count("HIGHEST")]
 print(json.dumps(seen))
 """
 
@@ -342,3 +357,7 @@ def test_jax_training_steps_queue_on_a_gpu_and_run_true_float32() -> None:
     assert seen["cpu"]["precision"] == seen["gpu"]["precision"] == "fp32"
     assert seen["cpu"]["note"] is None and "highest" in seen["gpu"]["note"]
     assert seen["cpu"]["loss0"] == seen["gpu"]["loss0"] and seen["gpu"]["check"] < 1e-4
+    # every matmul and convolution of every step, backward included, is HIGHEST (XLA's GPU
+    # default would be TF32): without the precision setting the count of HIGHEST is 0
+    for model, (ops, highest) in seen["hlo"].items():
+        assert ops > 0 and highest == 2 * ops, (model, ops, highest)

@@ -161,7 +161,7 @@ def _build(features: Any, openblas: dict[str, Any] | None) -> dict[str, Any]:
 def _blas_feature(features: Any) -> str | None:
     for name in ("BLAS_MKL", "BLAS_OPEN", "BLAS_ATLAS", "BLAS_APPLE"):
         if features.is_enabled(name):
-            return name.removeprefix("BLAS_").lower()
+            return name[len("BLAS_"):].lower()  # str.removeprefix needs Python 3.9
     return None
 
 

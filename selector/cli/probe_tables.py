@@ -162,5 +162,5 @@ def _seconds(value: float) -> str:
     """A time to first step: milliseconds below 0.1 s (an eager step of a few ms would read
     "0.00 s"), two decimals below 10 s, whole seconds above."""
     if value < 0.1:
-        return f"{value * 1e3:.0f} ms" if value >= 0.0005 else "<1 ms"
+        return f"{value * 1e3:.0f} ms" if value >= 0.001 else "<1 ms"
     return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"

@@ -38,16 +38,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from selector.probing.catalog import COMPILED_SUFFIX, TRAINING_OPS
+
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("torch", "tensorflow", "jax")
-TRAINING = ("train_cnn", "train_lstm", "train_transformer")
 # What each probe measures on a GPU (docs/probes.md): the kernels with the GPU-only GEMMs, the
 # training steps, and torch's compiled training rows (registered on every GPU run).
 _KERNELS = ("gemm", "gemm_tf32", "gemm_fp16", "gemm_bf16", "conv2d", "lstm")
 EXPECTED_OPS = {
-    "torch": (*_KERNELS, *TRAINING, *(op + "_compiled" for op in TRAINING)),
-    "tensorflow": (*_KERNELS, *TRAINING),
-    "jax": (*_KERNELS, *TRAINING),
+    "torch": (*_KERNELS, *TRAINING_OPS, *(op + COMPILED_SUFFIX for op in TRAINING_OPS)),
+    "tensorflow": (*_KERNELS, *TRAINING_OPS),
+    "jax": (*_KERNELS, *TRAINING_OPS),
 }
 RATIO_RANGE = (0.9, 1.1)
 LOSS_TOLERANCE = 1e-3  # relative, between frameworks' first-step losses in fp32
@@ -194,9 +195,9 @@ def check(doc: dict[str, Any], measure_long: Callable[[str, int], float | None],
         for op, r in ops.items():
             if op.startswith("train_") and r.get("loss0") is not None:
                 # one entry per framework and row: torch's compiled row beside its eager one
-                compiled = op.endswith("_compiled")
+                compiled = op.endswith(COMPILED_SUFFIX)
                 row = f"{name} (compiled)" if compiled else name
-                losses.setdefault(op.removesuffix("_compiled"), {})[row] = r["loss0"]
+                losses.setdefault(op.removesuffix(COMPILED_SUFFIX), {})[row] = r["loss0"]
                 if not (r.get("check") or {}).get("ok"):
                     failures.append(f"{name}: {op} loss0 {r['loss0']} fails its check")
                 figures.setdefault(name, {})[op] = {"samples_per_s": r.get("samples_per_s"),

@@ -56,6 +56,18 @@ def require_gpu_result(where: str) -> None:
         raise WrongDevice(f"the result is on {where}, not on the GPU")
 
 
+def observed(result: Any, on_gpu: bool) -> Any:
+    """``result``, after ``require_gpu_result`` on each device holding it when the op was meant
+    for a GPU: a JAX array names them with ``devices()``, a torch or TensorFlow tensor with
+    ``device``."""
+    if on_gpu:
+        devices = result.devices() if callable(getattr(result, "devices", None)) else [
+            result.device]
+        for where in devices:
+            require_gpu_result(str(where))
+    return result
+
+
 def run_check(check: Callable[[], float], precision: str) -> dict[str, Any]:
     """``{"max_rel_error": x, "ok": True}``, or ``WrongResult`` when x exceeds the tolerance of
     ``precision`` (or is not a number)."""

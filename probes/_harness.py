@@ -40,6 +40,7 @@ from _checks import (
     WrongDevice,
     WrongResult,
     max_rel_error,
+    observed,
     ref_conv2d,
     ref_gemm,
     ref_lstm,
@@ -133,8 +134,8 @@ __all__ = [
     "measure", "summarize", "time_loop", "timed_samples",
     # _checks
     "CHECK_CONV", "CHECK_CONV_BATCH", "CHECK_GEMM_N", "CHECK_LSTM", "CHECK_TOLERANCE",
-    "WrongDevice", "WrongResult", "max_rel_error", "ref_conv2d", "ref_gemm", "ref_lstm",
-    "require_gpu_result", "run_check",
+    "WrongDevice", "WrongResult", "max_rel_error", "observed", "ref_conv2d", "ref_gemm",
+    "ref_lstm", "require_gpu_result", "run_check",
     # _environment
     "RECORDED_ENV", "build_info", "cpu_device", "cpu_model", "gpu_device", "numpy_blas",
     "openblas_runtime", "recorded_env", "tf32_possible", "usable_cpus",

@@ -72,18 +72,10 @@ def _precision(jax: Any, precision: str) -> Any:
     return None
 
 
-def _observed(dev: Any, result: Any) -> Any:
-    """``result``, after making sure a GPU op's result is on the GPU (``WrongDevice``)."""
-    if dev.platform != "cpu":
-        for where in result.devices():
-            h.require_gpu_result(str(where))
-    return result
-
-
 def _check_gemm(jax: Any, np: Any, dev: Any, dtype: str, matmul: Any) -> float:
     a = _normal(jax, dev, 2, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
     b = _normal(jax, dev, 3, (h.CHECK_GEMM_N, h.CHECK_GEMM_N), dtype)
-    out = _host(np, _observed(dev, matmul(a, b)))
+    out = _host(np, h.observed(matmul(a, b), dev.platform != "cpu"))
     return h.max_rel_error(np, out, h.ref_gemm(np, _host(np, a), _host(np, b)))
 
 
@@ -133,7 +125,7 @@ def _conv_inputs(jax: Any, dev: Any, batch: int, shape: h.ConvShape, seed: int) 
 def _check_conv2d(jax: Any, np: Any, dev: Any) -> float:
     s = h.CHECK_CONV
     x, w = _conv_inputs(jax, dev, h.CHECK_CONV_BATCH, s, 2)
-    out = _host(np, _observed(dev, _conv_fn(jax, s)(x, w)))
+    out = _host(np, h.observed(_conv_fn(jax, s)(x, w), dev.platform != "cpu"))
     ref = h.ref_conv2d(np, _host(np, x), _host(np, w), "NHWC", "RSCK", s)
     return h.max_rel_error(np, out, ref)
 

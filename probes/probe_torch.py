@@ -50,16 +50,9 @@ def _gemm_inputs(torch: Any, dev: Any, n: int, dtype: str) -> tuple[Any, Any]:
     return a, b
 
 
-def _observed(device: str, result: Any) -> Any:
-    """``result``, after making sure a GPU op's result is on the GPU (``WrongDevice``)."""
-    if device == "gpu":
-        h.require_gpu_result(str(result.device))
-    return result
-
-
 def _check_gemm(torch: Any, np: Any, dev: Any, device: str, dtype: str, matmul: Any) -> float:
     a, b = _gemm_inputs(torch, dev, h.CHECK_GEMM_N, dtype)
-    out = _host(torch, _observed(device, matmul(a, b)))
+    out = _host(torch, h.observed(matmul(a, b), device == "gpu"))
     return h.max_rel_error(np, out, h.ref_gemm(np, _host(torch, a), _host(torch, b)))
 
 
@@ -100,7 +93,7 @@ def _conv_call(torch: Any, shape: h.ConvShape, x: Any, w: Any) -> Any:
 def _check_conv2d(torch: Any, np: Any, dev: Any, device: str) -> float:
     s = h.CHECK_CONV
     x, w = _conv_inputs(torch, dev, h.CHECK_CONV_BATCH, s)
-    out = _host(torch, _observed(device, _conv_call(torch, s, x, w)))
+    out = _host(torch, h.observed(_conv_call(torch, s, x, w), device == "gpu"))
     ref = h.ref_conv2d(np, _host(torch, x), _host(torch, w), "NCHW", "KCRS", s)
     return h.max_rel_error(np, out, ref)
 

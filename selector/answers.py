@@ -4,9 +4,12 @@
     person = "Ana"
     snapshot = "current"
     languages = ["python"]
-    task = "cnn"
-    hardware = ["gpu"]
-    deployment = ["server"]
+    runtime_languages = ["kotlin"]
+    workloads = ["llm-finetune"]
+    hardware = ["nvidia-gpu"]
+    scale = ["multi-device"]
+    deployment = ["server", "android"]
+    existing = ["tensorflow"]
     method = "topsis"
     allow_retired = false
     probe = false
@@ -15,6 +18,9 @@
     speed = 2.0
 
 Every key is optional but ``schema_version``; precedence is flags over file over defaults.
+The words are the snapshot's targets (``dlselect kb targets``) or their aliases, so files of
+earlier releases (``task = "cnn"``, ``hardware = ["gpu", "multi-gpu"]``, ``deployment =
+["mobile"]``) read as they did.
 """
 
 from __future__ import annotations
@@ -37,9 +43,14 @@ class Answers(BaseModel):
     person: str | None = None
     snapshot: str | None = None
     languages: list[str] | None = None
+    runtime_languages: list[str] | None = None
+    #: one workload, as files of earlier releases name it; ``workloads`` takes several
     task: str | None = None
+    workloads: list[str] | None = None
     hardware: list[str] | None = None
+    scale: list[str] | None = None
     deployment: list[str] | None = None
+    existing: list[str] | None = None
     weights: dict[str, float] | None = None
     method: str | None = None
     allow_retired: bool | None = None
@@ -50,6 +61,15 @@ class Answers(BaseModel):
     samples: int | None = Field(default=None, ge=0, le=10_000_000)
     #: numpy seeds with a non-negative integer; TOML integers are 64-bit signed.
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+def folded(answers: Answers) -> Answers:
+    """The answers with a schema-1 ``task`` folded into ``workloads`` (first), so that flags,
+    files and people combine on one list."""
+    if answers.task is None:
+        return answers
+    workloads = [answers.task, *[w for w in answers.workloads or [] if w != answers.task]]
+    return answers.model_copy(update={"task": None, "workloads": workloads})
 
 
 def load_answers(path: Path) -> Answers:

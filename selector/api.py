@@ -79,16 +79,23 @@ def decide_from_answers(
     HTML page re-ranks from)."""
     from selector.engine.profile import build_profile
     from selector.engine.recommend import decide
+    from selector.knowledge import load_snapshot
     from selector.vocab import DEFAULT_SNAPSHOT
 
+    kb = load_snapshot(answers.snapshot or DEFAULT_SNAPSHOT)
     profile = build_profile(
         languages=answers.languages or [],
+        runtime_languages=answers.runtime_languages or [],
         task=answers.task,
+        workloads=answers.workloads or [],
         hardware=answers.hardware or [],
+        scale=answers.scale or [],
         deployment=answers.deployment or [],
+        existing=answers.existing or [],
         weights=answers.weights or {},
         method=answers.method or "topsis",
         snapshot=answers.snapshot or DEFAULT_SNAPSHOT,
+        kb=kb,
     )
     if answers.samples is not None and not 0 <= answers.samples <= MAX_SAMPLES:
         raise DlselectError(f"--samples must be between 0 and {MAX_SAMPLES}, "
@@ -119,7 +126,9 @@ def decide_from_answers(
             request = ProbeRequest(pythons=tuple(answers.pythons or []), budget=budget,
                                    device=device)
             reports.append(("--cluster", (measure_cluster or _measure_cluster)(cluster, request)))
-        outcomes, nodes, notes = select(reports, profile.hardware)
+        from selector.engine.measured import trains_on_gpu
+
+        outcomes, nodes, notes = select(reports, trains_on_gpu(kb, profile))
     if answers.probe:
         from selector.probing.service import ProbeRequest
 
@@ -129,9 +138,10 @@ def decide_from_answers(
     if people:
         from selector.engine.group import decide_group
 
-        decision = decide_group(profile, people, probes=outcomes, stale_years=stale_years)
+        decision = decide_group(profile, people, probes=outcomes, stale_years=stale_years,
+                                snapshot=kb)
     else:
-        decision = decide(profile, probes=outcomes, stale_years=stale_years)
+        decision = decide(profile, kb, probes=outcomes, stale_years=stale_years)
     if not nodes and not notes:
         return decision
     rec = decision.recommendation
@@ -155,7 +165,7 @@ def probe_device(answers: Answers) -> ProbeDevice:
         raise DlselectError(f"unknown device {answers.device!r} for --device; "
                             f"allowed: {allowed(ProbeDevice)}")
     if (device == ProbeDevice.AUTO and answers.hardware
-            and {h.lower() for h in answers.hardware} == {"cpu"}):
+            and {h.strip().lower() for h in answers.hardware} == {"cpu"}):
         return ProbeDevice.CPU
     return ProbeDevice(device)
 

@@ -20,7 +20,7 @@ from selector.models import (
     Support,
 )
 from selector.paths import knowledge_dir
-from selector.vocab import AXIS_TARGETS, PROJECT_STATUSES, SignalKind, SupportLevel
+from selector.vocab import PROJECT_STATUSES, Axis, Role, SignalKind, SupportLevel
 
 SNAPSHOT_SUFFIX = ".toml"
 
@@ -92,15 +92,18 @@ def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
     version = data.get("schema_version")
     if version == 1 and model is Overlay:
         data = _upgrade_overlay(data)
-    elif version == 1:
+    elif version == 2 and model is Overlay:
+        pass  # its targets are read through the base's aliases (upgrade_overlay)
+    elif version in (1, 2):
         raise KnowledgeError(
-            f"{where}: schema_version: 1 is no longer read (flat language, hardware and "
-            f"deployment lists); this dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
-            tip="convert it as docs/knowledge-format.md (From version 1) says",
+            f"{where}: schema_version: {version} is no longer read (version 1: flat language, "
+            f"hardware and deployment lists; version 2: a vocabulary fixed in code); this "
+            f"dlselect reads version {KNOWLEDGE_SCHEMA_VERSION}",
+            tip="convert it as docs/knowledge-format.md (From earlier versions) says",
         )
     elif version != KNOWLEDGE_SCHEMA_VERSION:
         shown = "no schema_version" if version is None else f"unsupported {version!r}"
-        tip = ("a knowledge file starts with schema_version = 2 (docs/knowledge-format.md)"
+        tip = ("a knowledge file starts with schema_version = 3 (docs/knowledge-format.md)"
                if version is None else
                "upgrade dlselect, or convert the file to the documented format")
         raise KnowledgeError(
@@ -140,10 +143,34 @@ def parse_overlay(data: dict[str, Any], where: str) -> Overlay:
     if overlay.base not in builtin_ids():
         _fail([f"{where}: base: unknown built-in snapshot {overlay.base!r}; "
                f"built in: {', '.join(builtin_ids())}"])
-    problems = [f"{where}: {p}" for p in check_overlay(load_snapshot(overlay.base), overlay)]
+    base = load_snapshot(overlay.base)
+    overlay = upgrade_overlay(base, overlay)
+    problems = [f"{where}: {p}" for p in check_overlay(base, overlay)]
     if problems:
         _fail(problems)
     return overlay
+
+
+def upgrade_overlay(base: Snapshot, overlay: Overlay) -> Overlay:
+    """An overlay of schema 2 named targets in the vocabulary dlselect had in code (``gpu``,
+    ``mobile``, ``multi-gpu`` as hardware): each is read through the base's aliases, as a
+    person's answer would be, so ``mobile`` becomes an entry for android and one for ios."""
+    if overlay.schema_version == KNOWLEDGE_SCHEMA_VERSION:
+        return overlay
+    from selector.engine.profile import resolve_word
+
+    support = []
+    for entry in overlay.support:
+        if any(t.id == entry.target for t in base.vocabulary(entry.axis)):
+            support.append(entry)
+            continue
+        found = resolve_word(base, entry.axis, entry.target)
+        if not found:
+            support.append(entry)  # reported as unknown by check_support
+        support += [entry.model_copy(update={"axis": axis, "target": tid})
+                    for axis, tid in found]
+    return overlay.model_copy(update={"support": support,
+                                      "schema_version": KNOWLEDGE_SCHEMA_VERSION})
 
 
 def check_overlay(base: Snapshot, overlay: Overlay) -> list[str]:
@@ -203,23 +230,37 @@ def check_scores(scores: list[Score], snap: Snapshot, *, sources: set[str],
     problems: list[str] = []
     frameworks = {f.id for f in snap.frameworks}
     criteria = {c.id for c in snap.criteria}
+    hardware = {t.id for t in snap.vocabulary(Axis.HARDWARE)}
     seen: dict[tuple[str, str], int] = {}
+    seen_on: dict[tuple[str, str, str], int] = {}
     for i, sc in enumerate(scores):
         loc = f"scores[{i}]"
+        if sc.hardware is not None:
+            if sc.hardware not in hardware:
+                problems.append(f"{loc}.hardware: unknown hardware {sc.hardware!r}")
+            key3 = (sc.framework, sc.criterion, sc.hardware)
+            if key3 in seen_on:
+                problems.append(f"{loc}: {sc.framework}/{sc.criterion} on {sc.hardware} is "
+                                f"already scored in scores[{seen_on[key3]}]")
+            seen_on.setdefault(key3, i)
         if sc.framework not in frameworks:
             problems.append(f"{loc}.framework: unknown framework {sc.framework!r}{where}")
         if sc.criterion not in criteria:
             problems.append(f"{loc}.criterion: unknown criterion {sc.criterion!r}{where}")
         if sc.source not in sources:
             problems.append(f"{loc}.source: unknown source {sc.source!r}")
+        problems += [f"{loc}.see: unknown source {sid!r}" for sid in sc.see if sid not in sources]
         if not snap.scale.min <= sc.value <= snap.scale.max:
             problems.append(f"{loc}.value: {sc.value:g} is outside the scale "
                             f"[{snap.scale.min:g}, {snap.scale.max:g}]")
         key = (sc.framework, sc.criterion)
-        if key in seen:
+        if sc.hardware is not None:
+            pass
+        elif key in seen:
             problems.append(f"{loc}: {sc.framework}/{sc.criterion} is already scored "
                             f"in scores[{seen[key]}]")
-        seen.setdefault(key, i)
+        if sc.hardware is None:
+            seen.setdefault(key, i)
     return problems, seen
 
 
@@ -227,44 +268,79 @@ def check_support(entries: list[Support], snap: Snapshot, *, sources: set[str]) 
     """References, targets, ``via`` and duplicates of support entries."""
     problems: list[str] = []
     frameworks = {f.id for f in snap.frameworks}
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
     for i, entry in enumerate(entries):
         loc = f"support[{i}]"
         if entry.framework not in frameworks:
             problems.append(f"{loc}.framework: unknown framework {entry.framework!r}")
-        vocabulary = [str(t.value) for t in AXIS_TARGETS[entry.axis]]
+        vocabulary = [t.id for t in snap.vocabulary(entry.axis)]
+        if entry.role is Role.RUN and entry.axis is not Axis.LANGUAGE:
+            problems.append(f"{loc}.role: only a language entry can be a run-only route")
         if entry.target not in vocabulary:
             problems.append(f"{loc}.target: unknown {entry.axis.value} {entry.target!r}; "
                             f"allowed: {', '.join(vocabulary)}")
         if entry.source not in sources:
             problems.append(f"{loc}.source: unknown source {entry.source!r}")
+        problems += [f"{loc}.see: unknown source {sid!r}" for sid in entry.see
+                     if sid not in sources]
         if entry.level in (SupportLevel.BINDING, SupportLevel.BRIDGE) and entry.via is None:
             problems.append(f"{loc}.via: a {entry.level.value} entry must name the binding or "
                             "bridge")
         if entry.read_on is not None and entry.evidence_date > entry.read_on:
             problems.append(f"{loc}.evidence_date: {entry.evidence_date} is later than its "
                             f"read_on {entry.read_on}")
-        key = (entry.framework, entry.axis.value, entry.target)
+        key = (entry.framework, entry.axis.value, entry.target, entry.role.value)
         if key in seen:
-            problems.append(f"{loc}: {entry.framework}/{entry.axis.value}/{entry.target} is "
-                            f"already given in support[{seen[key]}]")
+            role = f" ({entry.role.value})" if entry.role is Role.RUN else ""
+            problems.append(f"{loc}: {entry.framework}/{entry.axis.value}/{entry.target}{role} "
+                            f"is already given in support[{seen[key]}]")
         seen.setdefault(key, i)
+    return problems + check_grading(entries, snap)
+
+
+def check_grading(entries: list[Support], snap: Snapshot) -> list[str]:
+    """The level rules that one entry cannot show alone (docs/knowledge-format.md): a
+    framework's own first-party runtime is never a third-party ``binding`` or a ``bridge``,
+    and a shared route reached the same way is graded alike for every framework."""
+    problems: list[str] = []
+    own = {f.id: [r.lower() for r in f.runtimes] for f in snap.frameworks}
+    for i, entry in enumerate(entries):
+        if entry.level not in (SupportLevel.BINDING, SupportLevel.BRIDGE) or not entry.via:
+            continue
+        via = entry.via.lower()
+        mine = [r for r in own.get(entry.framework, []) if r in via]
+        if mine:
+            problems.append(f"support[{i}].level: {entry.framework}/{entry.axis.value}/"
+                            f"{entry.target} goes through its own runtime {mine[0]!r}: "
+                            f"first-party is native or limited, not {entry.level.value}")
+    by_route: dict[tuple[str, str, str, str], list[tuple[int, Support]]] = {}
+    for i, entry in enumerate(entries):
+        if entry.route is not None:
+            key = (entry.route, entry.axis.value, entry.target, entry.role.value)
+            by_route.setdefault(key, []).append((i, entry))
+    for (route, axis, target, _), group in by_route.items():
+        levels = {e.level for _, e in group}
+        if len(levels) > 1:
+            graded = ", ".join(f"{e.framework} {e.level.value} (support[{i}])"
+                               for i, e in group)
+            problems.append(f"support: route {route!r} to {axis} {target} is graded "
+                            f"differently: {graded}")
     return problems
 
 
 def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
     """The base snapshot with the overlay's scores and support entries in place of its own,
     each marked."""
-    replaced = {(s.framework, s.criterion): s for s in overlay.scores}
+    replaced = {(s.framework, s.criterion, s.hardware): s for s in overlay.scores}
     scores = []
     for score in base.scores:
-        new = replaced.get((score.framework, score.criterion))
+        new = replaced.get((score.framework, score.criterion, score.hardware))
         if new is None:
             scores.append(score)
         else:
             scores.append(new.model_copy(update={"overlay": overlay.id, "replaces": score.value}))
-    old_support = {(e.framework, e.axis, e.target): e for e in base.support}
-    new_support = {(e.framework, e.axis, e.target): e for e in overlay.support}
+    old_support = {(e.framework, e.axis, e.target, e.role): e for e in base.support}
+    new_support = {(e.framework, e.axis, e.target, e.role): e for e in overlay.support}
     support = [new_support[k].model_copy(update={"overlay": overlay.id, "replaces": e.level})
                if k in new_support else e for k, e in old_support.items()]
     support += [e.model_copy(update={"overlay": overlay.id, "replaces": SupportLevel.NONE})
@@ -311,14 +387,10 @@ def cross_check(snap: Snapshot) -> list[str]:
             problems.append(f"frameworks[{i}].repository: {fw.repository!r} is not a "
                             "repository name")
     problems += check_signals(snap.signals, snap, sources=sources)
-    for i, target in enumerate(snap.targets):
-        vocabulary = [str(t.value) for t in AXIS_TARGETS[target.axis]]
-        if target.id not in vocabulary:
-            problems.append(f"targets[{i}].id: unknown {target.axis.value} {target.id!r}; "
-                            f"allowed: {', '.join(vocabulary)}")
     for (axis, tid), count in Counter((t.axis.value, t.id) for t in snap.targets).items():
         if count > 1:
             problems.append(f"targets: {axis} {tid!r} appears {count} times")
+    problems += check_targets(snap)
     score_problems, seen = check_scores(snap.scores, snap, sources=sources)
     problems += score_problems
     problems += check_support(snap.support, snap, sources=sources)
@@ -344,11 +416,39 @@ def cross_check(snap: Snapshot) -> list[str]:
             problems.append(f"scores: framework {fw.id!r} has no score for {', '.join(missing)}")
         if not any(e.framework == fw.id and e.axis.value == "language" for e in snap.support):
             problems.append(f"support: framework {fw.id!r} has no language entry")
-    emphases = [("task", str(k), f) for k, f in snap.emphasis.task.items()]
-    emphases += [("hardware", str(k), f) for k, f in snap.emphasis.hardware.items()]
-    emphases += [("deployment", str(k), f) for k, f in snap.emphasis.deployment.items()]
-    for section, name, factors in emphases:
-        for cid in factors:
-            if cid not in criteria:
-                problems.append(f"emphasis.{section}.{name}.{cid}: unknown criterion")
+    for axis, tables in snap.emphasis.items():
+        known = {t.id for t in snap.vocabulary(axis)}
+        for name, factors in tables.items():
+            if name not in known:
+                problems.append(f"emphasis.{axis.value}.{name}: unknown {axis.value} target")
+            for cid in factors:
+                if cid not in criteria:
+                    problems.append(f"emphasis.{axis.value}.{name}.{cid}: unknown criterion")
+    for i, c in enumerate(snap.criteria):
+        for axis, ids in c.only_for.items():
+            known = {t.id for t in snap.vocabulary(axis)}
+            problems += [f"criteria[{i}].only_for.{axis.value}: unknown target {t!r}"
+                         for t in ids if t not in known]
+    aliases = [a for c in snap.criteria for a in c.aliases]
+    problems += [f"criteria: alias {a!r} is also a criterion id or another alias"
+                 for a in sorted(set(aliases)) if a in criteria or aliases.count(a) > 1]
+    return problems
+
+
+def check_targets(snap: Snapshot) -> list[str]:
+    """Every axis's words are unambiguous: an alias never hides another target's id, and a
+    workload's probe ops are ops the probes run."""
+    problems: list[str] = []
+    for i, target in enumerate(snap.targets):
+        ids = {t.id for t in snap.vocabulary(target.axis)}
+        for alias in target.aliases:
+            if alias in ids:
+                problems.append(f"targets[{i}].aliases: {alias!r} is the id of a "
+                                f"{target.axis.value} target")
+        if target.device_class is not None and target.axis is not Axis.HARDWARE:
+            problems.append(f"targets[{i}].device_class: only hardware has a device class")
+        if (target.kernels or target.training) and target.axis is not Axis.WORKLOAD:
+            problems.append(f"targets[{i}]: only a workload names probe ops")
+    if not any(t.axis is Axis.LANGUAGE for t in snap.targets):
+        problems.append("targets: the snapshot defines no language")
     return problems

@@ -8,64 +8,37 @@ from enum import Enum, StrEnum
 DEFAULT_SNAPSHOT = "current"
 
 
-class Language(StrEnum):
-    PYTHON = "python"
-    CPP = "cpp"
-    C = "c"
-    LUA = "lua"
-    JAVA = "java"
-    SCALA = "scala"
-    R = "r"
-    JULIA = "julia"
-    JAVASCRIPT = "javascript"
-    GO = "go"
-    CSHARP = "csharp"
-    MATLAB = "matlab"
-    PERL = "perl"
-    SWIFT = "swift"
-    RUST = "rust"
-    KOTLIN = "kotlin"
-
-
-#: Spellings a person types that mean a canonical language id.
-LANGUAGE_ALIASES: dict[str, Language] = {
-    "c++": Language.CPP,
-    "cxx": Language.CPP,
-    "c#": Language.CSHARP,
-    "js": Language.JAVASCRIPT,
-    "typescript": Language.JAVASCRIPT,
-    "py": Language.PYTHON,
-    "kt": Language.KOTLIN,
-}
-
-
-class Task(StrEnum):
-    CNN = "cnn"
-    RNN = "rnn"
-    TRANSFORMER = "transformer"
-
-
-class Hardware(StrEnum):
-    CPU = "cpu"
-    GPU = "gpu"
-    MULTI_GPU = "multi-gpu"
-    MULTI_NODE = "multi-node"
-    TPU = "tpu"
-    APPLE_SILICON = "apple-silicon"
-
-
-class Deployment(StrEnum):
-    SERVER = "server"
-    MOBILE = "mobile"
-    BROWSER = "browser"
+#: The vocabulary of the profile (languages, workloads, hardware, scale, deployment targets,
+#: existing code) is knowledge, not code: each snapshot defines its targets (``[[targets]]``,
+#: with the words people type for them as ``aliases``); ``selector.engine.profile`` reads a
+#: team's answers against them.
 
 
 class Axis(StrEnum):
-    """What a support entry and a fit criterion are about."""
+    """What a team's answer, a support entry and a fit criterion are about."""
 
-    LANGUAGE = "language"
-    HARDWARE = "hardware"
-    DEPLOYMENT = "deployment"
+    LANGUAGE = "language"      # the languages the team writes and trains models in
+    WORKLOAD = "workload"      # what the team builds: vision, LLM fine-tuning, speech ...
+    HARDWARE = "hardware"      # the device it trains on, by vendor
+    SCALE = "scale"            # one device, several in one machine, several machines
+    DEPLOYMENT = "deployment"  # where models must run
+    EXISTING = "existing"      # the frameworks the team already has code in
+
+
+class Role(StrEnum):
+    """What a language route allows: writing and training models, or only running a model
+    trained elsewhere (ONNX Runtime, ExecuTorch's mobile APIs, Core ML)."""
+
+    TRAIN = "train"
+    RUN = "run"
+
+
+class Maturity(StrEnum):
+    """How far a route is along, in its own documentation's words."""
+
+    GA = "ga"
+    BETA = "beta"
+    EXPERIMENTAL = "experimental"
 
 
 class SupportLevel(StrEnum):
@@ -89,11 +62,16 @@ LEVEL_VALUE: dict[SupportLevel, float] = {
     SupportLevel.NONE: 0.0,
 }
 
-#: The profile's targets on each axis.
-AXIS_TARGETS: dict[Axis, type[StrEnum]] = {
-    Axis.LANGUAGE: Language,
-    Axis.HARDWARE: Hardware,
-    Axis.DEPLOYMENT: Deployment,
+#: How the team's targets on an axis constrain a framework: ``any``, one reached is enough
+#: (a team works in one of its languages); ``each``, every one must be reached; ``none``, no
+#: exclusion (existing code is a cost, not a constraint).
+AXIS_NEEDS: dict[Axis, str] = {
+    Axis.LANGUAGE: "any",
+    Axis.WORKLOAD: "each",
+    Axis.HARDWARE: "each",
+    Axis.SCALE: "each",
+    Axis.DEPLOYMENT: "each",
+    Axis.EXISTING: "none",
 }
 
 
@@ -172,11 +150,3 @@ class ProbeDevice(StrEnum):
 def allowed(enum: type[Enum]) -> str:
     """The members of an enum as a comma-separated list for error messages."""
     return ", ".join(str(m.value) for m in enum)
-
-
-def parse_language(text: str) -> Language:
-    """Parse a language as a person types it (case-insensitive, common aliases)."""
-    key = text.strip().lower()
-    if key in LANGUAGE_ALIASES:
-        return LANGUAGE_ALIASES[key]
-    return Language(key)

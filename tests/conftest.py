@@ -43,14 +43,17 @@ def snapshot_data(values: Sequence[Sequence[float]], *, weights: Sequence[float]
     weights = weights or [1.0] * m
     objectives = objectives or ["max"] * m
     languages = languages or [["python"]] * n
+    named = list(dict.fromkeys(lang for langs in languages for lang in langs))
     return {
-        "schema_version": 2, "id": "synthetic", "title": "Synthetic", "as_of": AS_OF,
+        "schema_version": 3, "id": "synthetic", "title": "Synthetic", "as_of": AS_OF,
         "read_on": AS_OF, "description": "test matrix", "scale": {"min": 0, "max": 10},
         "sources": [{"id": "test", "title": "A test"}],
         "criteria": [{"id": f"c{j}", "name": f"C{j}", "description": "d",
                       "objective": objectives[j], "default_weight": weights[j]}
                      for j in range(m)],
         "frameworks": [{"id": f"f{i}", "name": f"F{i}", "status": "active"} for i in range(n)],
+        "targets": [{"axis": "language", "id": lang, "name": lang, "meaning": "m"}
+                    for lang in named],
         "support": [{"framework": f"f{i}", "axis": "language", "target": lang,
                      "level": "native", "source": "test", "evidence_date": AS_OF}
                     for i in range(n) for lang in languages[i]],

@@ -90,7 +90,7 @@ def test_only_the_status_line_changes_whatever_the_body(body: str, status: str) 
 
 def recommend(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["recommend", *args, *QUICK],
-                           env={"DLSELECT_TODAY": "2026-11-30"})
+                           env={"DLSELECT_TODAY": "2026-12-08"})
     return result.exit_code, result.stdout, result.stderr
 
 

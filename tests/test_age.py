@@ -32,14 +32,14 @@ def test_age_counts_to_today_and_warns_after_six_months() -> None:
     fresh = rec_for(date(2026, 12, 10), languages=["python"], task="transformer")
     assert fresh.age is not None
     assert (fresh.age.snapshot_as_of, fresh.age.today, fresh.age.age_days) == \
-        (date(2026, 11, 30), date(2026, 12, 10), 10)
+        (date(2026, 12, 8), date(2026, 12, 10), 2)
     assert not fresh.age.old and not any("knowledge snapshot" in w for w in fresh.warnings)
-    edge = rec_for(date(2027, 5, 30), languages=["python"])  # six months to the day: not yet
+    edge = rec_for(date(2027, 6, 8), languages=["python"])  # six months to the day: not yet
     assert edge.age is not None and not edge.age.old
-    old = rec_for(date(2027, 5, 31), languages=["python"])
+    old = rec_for(date(2027, 6, 9), languages=["python"])
     assert old.age is not None and old.age.old
     warned = [w for w in old.warnings if w.startswith("knowledge snapshot current is as of "
-                                                      "2026-11-30, 6 months old: facts may")]
+                                                      "2026-12-08, 6 months old: facts may")]
     assert len(warned) == 1
 
 
@@ -102,9 +102,9 @@ def test_table_states_the_age_and_the_old_decisive_scores() -> None:
             "(svds2017, 2017-03-01, 9.7 years old)") in flat
     assert "Warning: knowledge snapshot 2017 is as of 2017-12-31, 8.9 years old" in flat
     assert err.count("dlselect: warning: knowledge snapshot 2017") == 1
-    code, out, _ = run("recommend", "-l", "python", "--samples", "0")
+    code, out, _ = run("recommend", "-l", "python", "--samples", "0", today="2026-12-08")
     flat = " ".join(out.split())
-    assert "Facts: snapshot current as of 2026-11-30, 0 days old on 2026-11-30." in flat
+    assert "Facts: snapshot current as of 2026-12-08, 0 days old on 2026-12-08." in flat
     assert "Warning: knowledge snapshot" not in flat
     code, out, _ = run("recommend", "-l", "python", "--samples", "0", "--stale-years", "20")
     assert "Decisive scores resting" not in out
@@ -128,7 +128,7 @@ def test_markdown_has_an_age_section() -> None:
     code, out, err = run("recommend", "-l", "python", "--samples", "0", "--format", "markdown",
                          today="2029-06-01")
     assert code == 0, err
-    assert "(as of 2026-11-30, 2.5 years old on 2029-06-01)" in out
+    assert "(as of 2026-12-08, 2.5 years old on 2029-06-01)" in out
     # the short record states the age as a consequence; the long one has the section
     assert ("* Bad, because the knowledge is 2.5 years old: facts may have changed since; "
             "refresh them before accepting") in out

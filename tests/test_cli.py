@@ -28,7 +28,7 @@ def test_python_cnn_json_ranks_tensorflow_first() -> None:
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) >= {"schema_version", "snapshot", "profile", "weights", "ranking", "excluded"}
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["snapshot"]["id"] == "2017"
     assert doc["ranking"][0]["framework"] == "tensorflow"
     assert [r["rank"] for r in doc["ranking"]] == list(range(1, len(doc["ranking"]) + 1))
@@ -88,11 +88,15 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
 
 BAD_INPUTS = [
     (["--device", "tpu"], "unknown device 'tpu' for --device; allowed: auto, cpu, gpu"),
-    (["--language", "klingon"], "unknown language 'klingon'; allowed: python"),
-    (["--task", "gan"], "unknown task 'gan'; allowed: cnn, rnn"),
-    (["--task", "transformer"], "task 'transformer' is not covered by snapshot 2017"),
-    (["--hardware", "fpga"], "unknown hardware 'fpga'; allowed: cpu, gpu, multi-gpu"),
-    (["--hardware", "tpu"], "hardware 'tpu' is not covered by snapshot 2017; it covers: cpu"),
+    (["--language", "klingon"], "unknown language 'klingon' in snapshot 2017; known: python"),
+    (["--task", "gan"], "unknown workload 'gan' in snapshot 2017; known: cnn, rnn"),
+    (["--workload", "transformer"], "unknown workload 'transformer' in snapshot 2017; known: "
+                                    "cnn, rnn"),
+    (["--hardware", "fpga"], "unknown hardware 'fpga' in snapshot 2017; known: cpu, gpu, "
+                             "multi-gpu"),
+    (["--hardware", "tpu"], "unknown hardware 'tpu' in snapshot 2017; did you mean gpu or "
+                            "cpu? known: cpu, gpu, multi-gpu"),
+    (["--hardware", "gpus"], "unknown hardware 'gpus' in snapshot 2017; did you mean gpu?"),
     (["--weight", "beauty=2"], "unknown criterion 'beauty' in --weight; snapshot 2017 has:"),
     (["--kb", "1999"], "unknown knowledge snapshot '1999'; built in: 2017, current"),
     (["--method", "electre"], "unknown method 'electre'; allowed: topsis, wsm"),
@@ -121,9 +125,10 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 
 @pytest.mark.parametrize(("content", "message"), [
     ("schema_version = 7\n", "schema_version: unsupported 7"),
-    ("schema_version = 2\nid = \n", "not valid TOML"),
-    ("schema_version = 2\nid = 'x'\n", "title: Field required (and"),
+    ("schema_version = 3\nid = \n", "not valid TOML"),
+    ("schema_version = 3\nid = 'x'\n", "title: Field required (and"),
     ("schema_version = 1\nid = 'x'\n", "schema_version: 1 is no longer read"),
+    ("schema_version = 2\nid = 'x'\n", "schema_version: 2 is no longer read"),
 ])
 def test_bad_knowledge_file_is_one_line_and_exit_2(tmp_path: Path, content: str,
                                                    message: str) -> None:

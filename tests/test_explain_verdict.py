@@ -151,30 +151,32 @@ def test_keras_reaches_no_target_better_than_its_back_ends(axis: Axis) -> None:
         assert value("keras", target) <= best, target
 
 
-def _level(snap: Snapshot, fid: str, axis: Axis, target: str) -> SupportLevel:
-    entry = snap.support_of(fid, axis).get(target)
+def _level(snap: Snapshot, fid: str, axis: Axis, target: str,
+           runs: bool = False) -> SupportLevel:
+    from selector.vocab import Role
+
+    entry = snap.support_of(fid, axis, Role.RUN if runs else Role.TRAIN).get(target)
     return SupportLevel.NONE if entry is None else entry.level
 
 
 def test_every_advertised_language_leads_somewhere() -> None:
     """A ranking, or one clear line naming what the team can do."""
     from selector.errors import RankingError
-    from selector.vocab import Language
 
     snap = load_snapshot("current")
-    for language in Language:
-        profile = build_profile(languages=[language.value]).model_copy(update={"samples": 0})
+    for language in snap.vocabulary(Axis.LANGUAGE):
+        profile = build_profile(languages=[language.id]).model_copy(update={"samples": 0})
         try:
             rec = recommend(profile, snap)
         except RankingError as err:
-            target = snap.target(Axis.LANGUAGE, language.value)
-            assert target is not None and target.unserved, language
-            assert err.tip == target.unserved
+            assert language.unserved, language.id
+            assert err.tip == language.unserved
             assert "\n" not in str(err)
             continue
-        assert rec.ranking, language
-        assert all(_level(snap, r.framework, Axis.LANGUAGE, language.value)
-                   is not SupportLevel.NONE for r in rec.ranking)
+        assert rec.ranking, language.id
+        read = language.id in rec.profile.runtime_languages
+        assert all(_level(snap, r.framework, Axis.LANGUAGE, language.id, read)
+                   is not SupportLevel.NONE for r in rec.ranking), language.id
 
 
 def test_stale_decisive_evidence_is_flagged() -> None:

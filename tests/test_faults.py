@@ -62,10 +62,23 @@ def test_an_existing_output_is_replaced_whole(tmp_path: Path) -> None:
 
 
 def test_nothing_left_to_rank_is_one_line() -> None:
+    code, out, err = invoke("recommend", "--language", "swift", "--deployment", "edge-gpu")
+    assert code == 2 and out == ""
+    first, tip = err.splitlines()
+    assert first.startswith("dlselect: error: no framework is left to rank: every one is "
+                            "excluded (")
+    assert tip == "Tip: relax --language, --workload, --hardware or --deployment"
+
+
+def test_an_unknown_word_names_the_nearest_and_where_to_look() -> None:
     code, out, err = invoke("recommend", "--kb", "2017", "--language", "swift")
     assert code == 2 and out == ""
-    assert err.splitlines() == ["dlselect: error: no framework in snapshot 2017 serves swift",
-                                "Tip: relax --language, --hardware or --deployment"]
+    assert err.splitlines() == [
+        "dlselect: error: unknown language 'swift' in snapshot 2017; known: python, cpp, c, "
+        "lua, java, scala, r, julia, javascript, go, csharp, matlab",
+        "Tip: dlselect kb targets lists what each means"]
+    code, out, err = invoke("recommend", "--hardware", "rocm7")
+    assert code == 2 and "did you mean rocm?" in err.splitlines()[0]
 
 
 def test_a_language_only_retired_frameworks_serve_says_what_to_do() -> None:
@@ -247,7 +260,7 @@ def test_an_empty_knowledge_file_says_it_has_no_schema_version(tmp_path: Path,
     code, _, err = invoke("recommend", "--kb", str(path))
     assert code == 2
     assert one_line(err) == (f"dlselect: error: {path}: schema_version: no schema_version; "
-                             "this dlselect reads version 2")
+                             "this dlselect reads version 3")
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -36,7 +36,7 @@ from selector.models import Snapshot
 from selector.probing.models import Outcome, ProbeStatus
 from selector.probing.results import ProbeResultsError, load_report
 from selector.probing.runner import Job, read_document
-from selector.vocab import Deployment, Hardware, Language, Objective, Status, SupportLevel, Task
+from selector.vocab import Objective, Status, SupportLevel
 
 Strategy = st.SearchStrategy
 Doc = Any  # a JSON-like tree: dict, list, str, int, float, bool, None, date, Raw
@@ -165,6 +165,19 @@ JSON_VALUE = st.recursive(JSON_SCALAR, lambda inner: st.lists(inner, max_size=3)
                           | st.dictionaries(ANY_TEXT, inner, max_size=3), max_leaves=6)
 
 
+def _vocabulary() -> dict[str, list[str]]:
+    """The built-in current snapshot's target ids by axis: the words fuzzed answers and
+    snapshots use (the vocabulary is knowledge, not code)."""
+    snap = load_snapshot("current")
+    result: dict[str, list[str]] = {}
+    for target in snap.targets:
+        result.setdefault(target.axis.value, []).append(target.id)
+    return result
+
+
+VOCAB = _vocabulary()
+
+
 def _values(enum: type[Any]) -> list[str]:
     return [member.value for member in enum]
 
@@ -212,9 +225,9 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
         frameworks.append(fw)
     support = []
     for fid in framework_ids:
-        for axis, enum, least in (("language", Language, 1), ("hardware", Hardware, 0),
-                                  ("deployment", Deployment, 0)):
-            for target in draw(st.lists(st.sampled_from(_values(enum)), min_size=least,
+        for axis, least in (("language", 1), ("workload", 0), ("hardware", 0),
+                            ("deployment", 0)):
+            for target in draw(st.lists(st.sampled_from(VOCAB[axis]), min_size=least,
                                         max_size=3, unique=True)):
                 level = draw(st.sampled_from(_values(SupportLevel)))
                 entry: dict[str, Any] = {
@@ -242,16 +255,18 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
             _maybe(draw, score, "quote", TEXT)
             scores.append(score)
     factors = st.dictionaries(st.sampled_from(criterion_ids), st.floats(0, 5), max_size=2)
-    emphasis = {section: draw(st.dictionaries(st.sampled_from(_values(enum)), factors,
-                                              max_size=2))
-                for section, enum in (("task", Task), ("hardware", Hardware),
-                                      ("deployment", Deployment))}
-    doc: dict[str, Any] = {"schema_version": 2}
+    emphasis = {axis: draw(st.dictionaries(st.sampled_from(VOCAB[axis]), factors, max_size=2))
+                for axis in ("workload", "hardware", "deployment")}
+    targets = [{"axis": axis, "id": tid, "name": tid, "meaning": "m"}
+               for axis in ("language", "workload", "hardware", "deployment")
+               for tid in VOCAB[axis]]
+    doc: dict[str, Any] = {"schema_version": 3}
     _maybe(draw, doc, "kind", st.just("snapshot"))
     doc.update({
         "id": draw(IDENT), "title": draw(TEXT), "as_of": as_of, "read_on": as_of,
         "description": draw(TEXT), "scale": {"min": low, "max": high}, "emphasis": emphasis,
         "sources": draw(sources(source_ids)), "criteria": criteria, "frameworks": frameworks,
+        "targets": targets,
         "support": draw(st.permutations(support)), "scores": draw(st.permutations(scores)),
     })
     return doc
@@ -277,7 +292,7 @@ def overlays(draw: st.DrawFn) -> dict[str, Any]:
         }
         _maybe(draw, score, "quote", TEXT)
         scores.append(score)
-    doc: dict[str, Any] = {"schema_version": 2, "kind": "overlay", "id": draw(IDENT),
+    doc: dict[str, Any] = {"schema_version": 3, "kind": "overlay", "id": draw(IDENT),
                            "title": draw(TEXT), "base": "current", "as_of": draw(DATES)}
     with_sources: bool = bool(own) or draw(st.booleans())
     if with_sources:
@@ -290,10 +305,16 @@ def overlays(draw: st.DrawFn) -> dict[str, Any]:
 # checks (the answers are run end to end: the way `--seed -1` once crashed).
 ANSWER_FIELDS: dict[str, Strategy[Any]] = {
     "snapshot": st.sampled_from(["current", "2017"]) | ANY_TEXT,
-    "languages": st.lists(st.sampled_from(_values(Language)) | ANY_TEXT, max_size=3),
-    "task": st.sampled_from(_values(Task)) | ANY_TEXT,
-    "hardware": st.lists(st.sampled_from(_values(Hardware)) | ANY_TEXT, max_size=3),
-    "deployment": st.lists(st.sampled_from(_values(Deployment)) | ANY_TEXT, max_size=3),
+    "languages": st.lists(st.sampled_from(VOCAB["language"]) | ANY_TEXT, max_size=3),
+    "runtime_languages": st.lists(st.sampled_from(VOCAB["language"]) | ANY_TEXT, max_size=2),
+    "task": st.sampled_from(["cnn", "rnn", "transformer"]) | ANY_TEXT,
+    "workloads": st.lists(st.sampled_from(VOCAB["workload"]) | ANY_TEXT, max_size=2),
+    "hardware": st.lists(st.sampled_from([*VOCAB["hardware"], "gpu", "multi-gpu"]) | ANY_TEXT,
+                         max_size=3),
+    "scale": st.lists(st.sampled_from(VOCAB["scale"]) | ANY_TEXT, max_size=2),
+    "deployment": st.lists(st.sampled_from([*VOCAB["deployment"], "mobile"]) | ANY_TEXT,
+                           max_size=3),
+    "existing": st.lists(st.sampled_from(VOCAB["existing"]) | ANY_TEXT, max_size=2),
     "weights": st.dictionaries(st.sampled_from(["speed", "keras", "cnn", "rnn"]) | ANY_TEXT,
                                st.integers(-(10**6), 10**6) | st.floats(allow_nan=False),
                                max_size=3),
@@ -692,11 +713,13 @@ def test_valid_probe_documents_are_ok(doc: dict[str, Any]) -> None:
 # --- property 2: anything else is accepted or refused with our error and a location ------------
 # Each @example is a file that once escaped as another exception; see the loader's comment.
 
-VALID_SNAPSHOT = ('schema_version = 2\nid = "s"\ntitle = "S"\nas_of = 2020-01-01\n'
+VALID_SNAPSHOT = ('schema_version = 3\nid = "s"\ntitle = "S"\nas_of = 2020-01-01\n'
                   'read_on = 2020-01-01\ndescription = "d"\nscale = {min = 1, max = 5}\n'
                   'sources = [{id = "x", title = "X"}]\n'
                   'criteria = [{id = "c", name = "C", description = "d", default_weight = 1}]\n'
                   'frameworks = [{id = "f", name = "F", status = "active"}]\n'
+                  'targets = [{axis = "language", id = "python", name = "Python", '
+                  'meaning = "m"}]\n'
                   'support = [{framework = "f", axis = "language", target = "python", '
                   'level = "native", source = "x", evidence_date = 2020-01-01}]\n')
 DEEP = "[" * 3000 + "]" * 3000

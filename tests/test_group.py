@@ -98,7 +98,7 @@ def test_a_two_person_review(review: tuple[Path, Path], tmp_path: Path) -> None:
     doc = json.loads(out)
     validate(doc, "recommendation")
     group = doc["stakeholders"]
-    assert doc["profile"]["hardware"] == ["gpu", "tpu"]  # the union
+    assert doc["profile"]["hardware"] == ["nvidia-gpu", "tpu"]  # the union, in the snapshot's words
     assert [p["name"] for p in group["people"]] == ["Ana", "ben"]  # person, else the file name
     # Each person's view is what that person's answers alone give on the shared answers.
     alone = {}
@@ -153,18 +153,27 @@ def test_one_answers_file_gives_the_same_bytes_as_before(tmp_path: Path) -> None
         assert "takeholders" not in from_file
 
 
-def test_people_who_disagree_on_the_task_get_one_line_and_exit_2(tmp_path: Path) -> None:
+def test_people_with_different_workloads_share_them_all(tmp_path: Path) -> None:
     a = write(tmp_path / "a.toml", SHARED + 'task = "cnn"\n')
-    b = write(tmp_path / "b.toml", SHARED + 'task = "rnn"\n')
-    code, out, err = cli("recommend", "--answers", str(a), "--answers", str(b))
-    assert code == 2 and out == ""
-    assert err == (f"dlselect: error: {b}: task 'rnn' differs from {a}'s 'cnn'; the people "
-                   "must share every answer but their priorities ([weights])\n")
-    # A flag overrides every file, so it settles the disagreement.
+    b = write(tmp_path / "b.toml", SHARED + 'workloads = ["rnn", "gnn"]\n')
+    code, out, err = cli("recommend", "--answers", str(a), "--answers", str(b),
+                         "--samples", "0", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["profile"]["workloads"] == ["vision", "sequence", "gnn"]
+    # A flag overrides every file.
     code, out, err = cli("recommend", "--answers", str(a), "--answers", str(b),
                          "--task", "cnn", "--samples", "0", "--format", "json")
     assert code == 0, err
-    assert json.loads(out)["profile"]["task"] == "cnn"
+    assert json.loads(out)["profile"]["workloads"] == ["vision"]
+
+
+def test_people_who_disagree_on_the_method_get_one_line_and_exit_2(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.toml", SHARED + 'method = "topsis"\n')
+    b = write(tmp_path / "b.toml", SHARED + 'method = "wsm"\n')
+    code, out, err = cli("recommend", "--answers", str(a), "--answers", str(b))
+    assert code == 2 and out == ""
+    assert err == (f"dlselect: error: {b}: method 'wsm' differs from {a}'s 'topsis'; the "
+                   "people must share every answer but their priorities ([weights])\n")
 
 
 def test_the_same_name_twice_is_numbered(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ CPU_PROBES = [outcome("torch", gemm=120.0, iqr_share=0.05), outcome("tensorflow"
 
 @pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DLSELECT_TODAY", "2026-11-30")
+    monkeypatch.setenv("DLSELECT_TODAY", "2026-12-08")
 
 
 # --- the page, without a browser -------------------------------------------------------------
@@ -254,7 +254,7 @@ def test_moving_sliders_reranks_like_the_cli(browser: WebDriver, tmp_path: Path,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    monkeypatch.setenv("DLSELECT_TODAY", "2026-11-30")
+    monkeypatch.setenv("DLSELECT_TODAY", "2026-12-08")
     decision = decision_for(languages=["python"], task="transformer", hardware=["gpu"],
                             samples=20000)
     open_page(browser, decision, tmp_path)
@@ -267,7 +267,7 @@ def test_moving_sliders_reranks_like_the_cli(browser: WebDriver, tmp_path: Path,
     before = shown()
     # Real key presses on the range inputs: Chromium moves the thumb and fires input events.
     browser.find_element(By.ID, "weight-keras").send_keys(Keys.END)
-    transformer = browser.find_element(By.ID, "weight-transformer")
+    transformer = browser.find_element(By.ID, "weight-model_hub")
     for _ in range(5):
         transformer.send_keys(Keys.ARROW_LEFT)
     keras = browser.find_element(By.ID, "weight-keras").get_attribute("value")
@@ -277,14 +277,14 @@ def test_moving_sliders_reranks_like_the_cli(browser: WebDriver, tmp_path: Path,
     assert [f for f, _ in after] != [f for f, _ in before]
 
     cli = json.loads(run("recommend", *ARGS, "--weight", f"keras={keras}",
-                         "--weight", f"transformer={kept}", "--format", "json"))
+                         "--weight", f"model_hub={kept}", "--format", "json"))
     assert [f for f, _ in after] == [r["framework"] for r in cli["ranking"]]
     assert [s for _, s in after] == [f"{r['score']:.3f}" for r in cli["ranking"]]
     page_scores = browser.execute_script(
         "const c = window.dlselect.current; return c.order.map(i => c.scores[i])")
     np.testing.assert_allclose(page_scores, [r["score"] for r in cli["ranking"]], atol=5e-7)
     command = browser.find_element(By.ID, "command").text
-    assert "--weight keras=5" in command and "--weight transformer=2.5" in command
+    assert "--weight keras=5" in command and "--weight model_hub=2.5" in command
 
     png = browser.get_screenshot_as_png()
     assert png.startswith(b"\x89PNG") and len(png) > 20_000

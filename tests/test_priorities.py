@@ -116,7 +116,7 @@ def test_a_criterion_unknown_to_the_plain_names_uses_the_snapshot_words(
     ("help language fit", Help("languages")),
     ("speed, language fit, support", RankAnswer(("speed", "languages", "resources"))),
     ("Speed > Multi-GPU > keras", RankAnswer(("speed", "multi_gpu", "keras"))),
-    ("multi_gpu, transformers", RankAnswer(("multi_gpu", "transformer"))),
+    ("multi_gpu, transformers", RankAnswer(("multi_gpu", "model_hub"))),
     ("speed+", Adjust((("speed", "+"),))),
     ("speed++ keras0", Adjust((("speed", "++"), ("keras", "0")))),
     ("speed-", Adjust((("speed", "-"),))),

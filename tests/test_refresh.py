@@ -223,7 +223,7 @@ def test_rate_limit_blocks_the_service_and_keeps_the_rest(
     assert code == 0, err
     until = datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%d %H:%M:%S")
     limited = [line for line in not_refreshed(err) if " GitHub " in line]
-    assert len(limited) == 12  # every repository of the snapshot
+    assert len(limited) == 13  # every repository of the snapshot
     assert all(f"not refreshed: rate limited until {until} UTC (HTTP 403)" in line
                for line in limited)
     github = [p for p, _ in server.seen if p.startswith("/repos/")]
@@ -313,7 +313,7 @@ def test_every_fetch_failing_writes_nothing(tmp_path: Path,
         code, out, err = refresh(empty, "--output", str(tmp_path / "o.toml"))
     assert code == 3
     assert out == ""
-    assert len(not_refreshed(err)) == 12 + 2 * 9  # every repository, every PyPI project twice
+    assert len(not_refreshed(err)) == 13 + 2 * 10  # every repository, every PyPI project twice
     assert err.splitlines()[-1] == "dlselect: nothing refreshed: every fetch failed; no " \
                                    "overlay written"
     assert not (tmp_path / "o.toml").exists()
@@ -424,7 +424,7 @@ def test_staleness_finds_releases_after_the_snapshot_and_new_deprecations() -> N
     ], date(2027, 3, 1), 2)
     text = {(f.section, f.framework): f for f in found}
     changed = text[(Section.CHANGED, "pytorch")]
-    assert changed.text == ("torch 2.16.0 released 2027-01-20, after the snapshot (2026-11-30); "
+    assert changed.text == ("torch 2.16.0 released 2027-01-20, after the snapshot (2026-12-08); "
                             "the status note names 2.15.0")
     assert not changed.important
     deprecated = text[(Section.ARCHIVED, "jax")]

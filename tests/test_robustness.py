@@ -204,7 +204,7 @@ def test_winner_confidence_falls_as_the_concentration_loosens() -> None:
 
 
 def test_smaa_on_the_2017_snapshot(snapshot_2017: Snapshot) -> None:
-    weights = derive_weights(snapshot_2017, build_profile())
+    weights = derive_weights(snapshot_2017, build_profile(snapshot="2017"))
     m = build_matrix(snapshot_2017, list(snapshot_2017.frameworks), weights)
     result = smaa(m, Method.TOPSIS, samples=2000)
     assert result.winner == m.alternatives[rank(m, Method.TOPSIS).order[0]]

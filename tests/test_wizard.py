@@ -24,9 +24,9 @@ def session(lines: list[str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# languages, task, hardware, deployment, priorities (a change, then blank: keep), retired?,
-# probe?, save?, report format
-ANSWERED = ["python, cpp", "transformer", "gpu, multi-gpu", "server",
+# languages, languages that only run models, workloads, hardware, scale, deployment,
+# existing code, priorities (a change, then blank: keep), retired?, probe?, save?, report
+ANSWERED = ["python, cpp", "", "transformer", "gpu, multi-gpu", "", "server", "",
             "speed++ keras0", "", "y", "n", "n", "n"]
 
 
@@ -37,8 +37,9 @@ def test_every_question_answered() -> None:
     # The snapshot is no question: the default, named, with the advanced flag to change it.
     flat = " ".join(err.split())  # rich wraps long lines
     assert "Knowledge: snapshot current, as of" in flat and "--kb SNAPSHOT" in flat
-    assert "Knowledge snapshot" not in err and "Languages your team uses" in err
-    assert "Main task" in err and "Hardware you will train on" in err
+    assert "Knowledge snapshot" not in err and "Languages your team writes" in err
+    assert "What you build" in err and "Hardware you will train on" in err
+    assert "How many devices" in err and "Frameworks you already have code in" in err
     assert "Where models must run" in err and "What matters most?" in err
     assert "Another change" in err  # the priorities are shown back after a change
     assert "Rank retired frameworks too" in err
@@ -51,7 +52,7 @@ def test_every_question_answered() -> None:
 @pytest.mark.frameworks
 def test_all_defaults_runs_the_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    code, out, err = session([""] * 10)
+    code, out, err = session([""] * 13)
     assert code == 0, err
     assert "Frameworks found here:" in err and "torch" in err
     assert "Scores from live probes" in out
@@ -63,9 +64,10 @@ def test_a_bad_answer_is_explained_and_asked_again() -> None:
              "speed+++", "speed+", "", "n", "n", "n"]
     code, out, err = session(lines, "--kb", "2017")
     assert code == 0, err
-    assert "unknown language 'klingon'" in err and "please try again" in err
-    assert "unknown task 'gan'; choose one of: cnn, rnn, none" in err
-    assert "unknown hardware 'fpga'; choose from: cpu, gpu, multi-gpu" in err
+    flat = " ".join(err.split())
+    assert "unknown language 'klingon'" in flat and "please try again" in flat
+    assert "unknown workload 'gan' in snapshot 2017; known: cnn, rnn" in flat
+    assert "unknown hardware 'fpga' in snapshot 2017; known: cpu, gpu, multi-gpu" in flat
     assert "cannot read 'speed+++'" in err
     assert "TensorFlow" in out  # the 2017 verdict for a Python CNN team
 
@@ -83,7 +85,8 @@ def test_2017_asks_only_what_it_can_use() -> None:
     assert "Knowledge: snapshot 2017, as of 2017-" in " ".join(err.split())
     assert "Where models must run" not in err  # 2017 knows no deployment targets
     assert "Rank retired frameworks" not in err  # and no retired frameworks
-    assert "transformer" not in err.split("Main task")[1].splitlines()[0]
+    assert "transformer" not in err.split("What you build")[1].splitlines()[0]
+    assert "How many devices" not in err  # nor a scale
 
 
 def test_end_of_input_leaves_cleanly() -> None:
@@ -119,7 +122,7 @@ def test_with_script_stdout_is_only_the_result() -> None:
     code, out, err = session(ANSWERED)
     assert code == 0, err
     assert "Rank" in out and "Why:" in out
-    for prompt in ("Knowledge: snapshot", "Languages your team uses", "Save these answers",
+    for prompt in ("Knowledge: snapshot", "Languages your team writes", "Save these answers",
                    "Save the report", "Priorities now", "This machine"):
         assert prompt not in out and prompt in err
 
@@ -165,7 +168,7 @@ def test_flags_override_the_answers_file(tmp_path: Path) -> None:
                                  "--weight", "keras=0", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     profile = json.loads(result.stdout)["profile"]
-    assert profile["task"] == "cnn" and profile["snapshot"] == "2017"
+    assert profile["workloads"] == ["cnn"] and profile["snapshot"] == "2017"
     assert profile["weights"] == {"speed": 2.0, "keras": 0.0}
 
 
@@ -212,16 +215,22 @@ def test_a_whole_session_in_a_real_terminal() -> None:
     child = spawn()
     try:
         child.expect("Knowledge: snapshot current")
-        child.expect("Languages your team uses")
+        child.expect("Languages your team writes")
         child.sendline("klingon")
         child.expect("unknown language 'klingon'")
-        child.expect("Languages your team uses")
+        child.expect("Languages your team writes")
         child.sendline("python")
-        child.expect("Main task")
+        child.expect("Languages that only run models")
+        child.sendline("")
+        child.expect("What you build")
         child.sendline("cnn")
         child.expect("Hardware you will train on")
         child.sendline("")
+        child.expect("How many devices")
+        child.sendline("")
         child.expect("Where models must run")
+        child.sendline("")
+        child.expect("Frameworks you already have code in")
         child.sendline("")
         child.expect("What matters most")
         child.sendline("")
@@ -246,7 +255,7 @@ def test_a_whole_session_in_a_real_terminal() -> None:
 def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
     child = spawn()
     try:
-        child.expect("Languages your team uses")
+        child.expect("Languages your team writes")
         child.sendcontrol("c")
         child.expect(pexpect.EOF)
         assert "cancelled; nothing was saved" in child.before
@@ -258,9 +267,11 @@ def test_ctrl_c_in_a_real_terminal_leaves_cleanly() -> None:
 
 def _to_priorities(child: pexpect.spawn) -> None:
     """Answer the questions before the priorities: a Python CNN team on a GPU."""
-    for question, answer in (("Languages your team uses", "python"), ("Main task", "cnn"),
-                             ("Hardware you will train on", "gpu"),
-                             ("Where models must run", "")):
+    for question, answer in (("Languages your team writes", "python"),
+                             ("Languages that only run models", ""), ("What you build", "cnn"),
+                             ("Hardware you will train on", "gpu"), ("How many devices", ""),
+                             ("Where models must run", ""),
+                             ("Frameworks you already have code in", "")):
         child.expect(question)
         child.sendline(answer)
     child.expect("What matters most")
@@ -273,7 +284,7 @@ def _shown_shares(child: pexpect.spawn) -> dict[str, int]:
 
     child.expect("Priorities now")
     child.expect(r"(Another change|What matters most)")
-    text = child.before
+    text = re.sub(r"\x1b\[[0-9;]*m", "", child.before)  # a 0% row is dim
     shares = {}
     for c in plain_names(load_snapshot("current")):
         match = re.search(rf"^{re.escape(c.name)}\s+(\d+)%", text, re.MULTILINE)
@@ -330,7 +341,7 @@ def test_question_mark_explains_the_priorities_in_a_real_terminal() -> None:
         child.expect("What matters most")
         child.sendline("? speed")
         child.expect(r"speed.*\(speed\): how fast training and inference run")
-        child.expect(r"Backed by 12 scores citing \d+ sources dated")
+        child.expect(r"Backed by 17 scores citing \d+ sources dated")
         child.expect("benchmark results")
         child.expect("What matters most")
         child.sendline("help language fit")
@@ -359,9 +370,9 @@ def test_a_ranking_answer_in_a_real_terminal() -> None:
         child.close()
     assert child.exitstatus == 0
     assert shown == _expected(answer) and sum(shown.values()) == 100
-    # Rank-order centroid over 14 places: speed > language fit > support > the rest.
+    # Rank-order centroid over the places: speed > language fit > support > the rest.
     assert shown["speed"] > shown["languages"] > shown["resources"] > shown["cnn"]
-    assert "Weights: languages 0.16" in " ".join(verdict.split())
+    assert "Weights: languages 0.175" in " ".join(verdict.split())
 
 
 @pytest.mark.slow
@@ -386,7 +397,7 @@ def test_speed_equals_3_in_a_real_terminal() -> None:
 @pytest.mark.frameworks
 def test_several_people_give_priorities_and_replay(tmp_path: Path) -> None:
     ana, ben, report = tmp_path / "ana.toml", tmp_path / "ben.toml", tmp_path / "r.json"
-    lines = ["python", "", "gpu, tpu", "",  # the shared answers, once
+    lines = ["python", "", "", "gpu, tpu", "", "", "",  # the shared answers, once
              "Ana", "speed", "",  # Person 1: a name, a ranking, keep it
              "Ana", "Ben", "support, ease of use", "",  # a name already taken is asked again
              "n", "n", "y", str(ana), str(ben), "json", str(report)]

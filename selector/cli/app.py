@@ -22,6 +22,7 @@ from selector.cli.kb import (
     list_command,
     schema_command,
     show_command,
+    targets_command,
     validate_command,
 )
 from selector.cli.probe import probe_command
@@ -131,6 +132,7 @@ app.command("schema")(_user_errors(schema_command))
 kb_app.command("list")(_user_errors(list_command))
 kb_app.command("show")(_user_errors(show_command))
 kb_app.command("validate")(_user_errors(validate_command))
+kb_app.command("targets")(_user_errors(targets_command))
 kb_app.command("refresh")(_user_errors(refresh_command))
 app.add_typer(kb_app, name="kb")
 

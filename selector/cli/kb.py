@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from selector.models import Snapshot
 
-kb_app = typer.Typer(help="Knowledge snapshots: list, show, validate, refresh.",
+kb_app = typer.Typer(help="Knowledge snapshots: list, show, targets, validate, refresh.",
                      no_args_is_help=True,
                      rich_markup_mode=None, add_completion=False)
 
@@ -166,6 +166,54 @@ def validate_command(
         typer.echo(f"{file}: valid snapshot {document.id!r} ({len(document.frameworks)} "
                    f"frameworks, {len(document.criteria)} criteria, "
                    f"{len(document.scores)} scores, {len(document.support)} support entries)")
+
+
+def targets_command(
+    axis: str | None = typer.Argument(None, help="One axis only: language, workload, hardware, "
+                                      "scale, deployment or existing."),
+    kb: str = typer.Option(DEFAULT_SNAPSHOT, "--kb", help="Built-in id, or a snapshot or "
+                           "overlay file."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """The answers a team can give: each target with its meaning, the words read as it, and
+    how many active frameworks reach it."""
+    from selector.knowledge import load_snapshot
+    from selector.vocab import Axis, Status, SupportLevel, allowed
+
+    snapshot = load_snapshot(kb)
+    if axis is not None:
+        try:
+            chosen = [Axis(axis.strip().lower())]
+        except ValueError:
+            raise DlselectError(f"unknown axis {axis!r}; allowed: {allowed(Axis)}") from None
+    else:
+        chosen = list(Axis)
+    active = {f.id for f in snapshot.frameworks if f.status is not Status.RETIRED}
+    rows = []
+    for ax in chosen:
+        for t in snapshot.vocabulary(ax):
+            reach = sorted({e.framework for e in snapshot.support if e.axis is ax
+                            and e.target == t.id and e.framework in active
+                            and e.level is not SupportLevel.NONE})
+            rows.append({"axis": ax.value, "id": t.id, "name": t.name, "meaning": t.meaning,
+                         "aliases": list(t.aliases), "frameworks": reach,
+                         "unserved": t.unserved})
+    if _format(fmt) == "json":
+        emit(json.dumps(rows, indent=2) + "\n", output=None, plain=True)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Targets of snapshot {snapshot.id} (what recommend, the wizard and "
+                  "answers files read)", title_justify="left")
+    for column in ("Axis", "Id", "Also read", "Meaning", "Active frameworks"):
+        table.add_column(column)
+    for r in rows:
+        meaning = r["meaning"] if r["frameworks"] or not r["unserved"] else \
+            f"{r['meaning']} None serves it: {r['unserved']}"
+        table.add_row(r["axis"], r["id"], Text(", ".join(r["aliases"])), Text(meaning),
+                      str(len(r["frameworks"])))
+    emit(table, output=None, plain=False)
 
 
 def _format(fmt: str) -> str:

@@ -19,6 +19,7 @@ from selector.cli.common import (
     target,
     write_files,
 )
+from selector.cli.vocabulary import words
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
@@ -37,23 +38,48 @@ def recommend_command(
         "--language",
         "-l",
         metavar="LANG",
-        help="A language the team uses (repeatable). None given: no language constraint.",
+        help="A language the team writes and trains models in (repeatable). None given: no "
+        f"language constraint. Known: {words('language')}.",
     ),
-    task: str | None = typer.Option(
-        None, "--task", metavar="TASK", help="Main task: cnn, rnn, transformer."
+    runtime_language: list[str] = typer.Option(
+        [],
+        "--runtime-language",
+        metavar="LANG",
+        help="A language that only loads and runs models trained elsewhere (repeatable), "
+        "e.g. Kotlin in an Android app.",
+    ),
+    workload: list[str] = typer.Option(
+        [],
+        "--workload",
+        "--task",
+        metavar="WORKLOAD",
+        help=f"What the team builds (repeatable; --task is the older name): {words('workload')}.",
     ),
     hardware: list[str] = typer.Option(
         [],
         "--hardware",
         metavar="HW",
-        help="Hardware to train on (repeatable): cpu, gpu, multi-gpu, "
-        "multi-node, tpu, apple-silicon.",
+        help=f"The device to train on (repeatable): {words('hardware')}. 'gpu' is read as "
+        "nvidia-gpu; multi-gpu and multi-node are read as --scale.",
+    ),
+    scale: list[str] = typer.Option(
+        [],
+        "--scale",
+        metavar="SCALE",
+        help=f"How many devices a training run uses: {words('scale')}.",
     ),
     deployment: list[str] = typer.Option(
         [],
         "--deployment",
         metavar="TARGET",
-        help="Where models must run (repeatable): server, mobile, browser.",
+        help=f"Where models must run (repeatable): {words('deployment')}; 'mobile' is "
+        "android and ios.",
+    ),
+    existing: list[str] = typer.Option(
+        [],
+        "--existing",
+        metavar="FRAMEWORK",
+        help=f"A framework the team already has code in (repeatable): {words('existing')}.",
     ),
     kb: str | None = typer.Option(
         None,
@@ -167,17 +193,20 @@ def recommend_command(
     ),
 ) -> None:
     """Rank deep-learning frameworks for a team, and show why."""
-    from selector.answers import Answers, load_answers
+    from selector.answers import Answers, folded, load_answers
     from selector.engine.profile import parse_weight
 
-    loaded = [load_answers(f) for f in answers_file]
+    loaded = [folded(load_answers(f)) for f in answers_file]
     base = loaded[0] if len(loaded) == 1 else Answers()
     flags = {
         "snapshot": kb,
         "languages": language or None,
-        "task": task,
+        "runtime_languages": runtime_language or None,
+        "workloads": workload or None,
         "hardware": hardware or None,
+        "scale": scale or None,
         "deployment": deployment or None,
+        "existing": existing or None,
         "method": method,
         "allow_retired": allow_retired,
         "probe": probe,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from selector.answers import Answers
     from selector.models import Snapshot
+    from selector.vocab import Axis
 
 T = TypeVar("T")
 NO_TERMINAL = ("the wizard needs a terminal; give the answers as flags (dlselect recommend "
@@ -115,10 +116,10 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
     from selector.answers import Answers
     from selector.cli.recommend import decide_from_answers
     from selector.cli.wizard_priorities import ask_priorities
-    from selector.engine.profile import build_profile, supported_deployment, supported_hardware
+    from selector.engine.profile import build_profile
     from selector.engine.weights import raw_weights
     from selector.knowledge import load_snapshot
-    from selector.vocab import DEFAULT_SNAPSHOT, Status
+    from selector.vocab import DEFAULT_SNAPSHOT, Axis, Role, Status
 
     console.print("[bold]dlselect[/bold]: which deep-learning framework should your team use? "
                   "Press Enter to take the default shown in brackets.")
@@ -127,47 +128,26 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
     console.print(f"[dim]Knowledge: snapshot {snap.id}, as of {snap.as_of.isoformat()} "
                   "(another with dlselect wizard --kb SNAPSHOT).[/dim]\n")
 
-    def languages(text: str) -> list[str]:
-        items = _items(text)
-        build_profile(languages=items, snapshot=sid)  # validates each
-        return items
+    langs = _ask_axis(ask, snap, Axis.LANGUAGE, "Languages your team writes and trains "
+                      "models in", "blank: any", start.languages)
+    runtime: list[str] = []
+    if any(e.role is Role.RUN for e in snap.support):
+        runtime = _ask_axis(ask, snap, Axis.LANGUAGE, "Languages that only run models trained "
+                            "elsewhere (an app's Kotlin or Swift)", "blank: none",
+                            start.runtime_languages, listed=False)
+    workloads = _ask_axis(ask, snap, Axis.WORKLOAD, "What you build", "blank: none",
+                          [*([start.task] if start.task else []), *(start.workloads or [])])
+    hardware = _ask_hardware(ask, console, snap, start.hardware)
+    scale = _ask_axis(ask, snap, Axis.SCALE, "How many devices a training run uses",
+                      "blank: not said", start.scale)
+    deployment = _ask_axis(ask, snap, Axis.DEPLOYMENT, "Where models must run",
+                           "blank: no constraint", start.deployment)
+    existing = _ask_axis(ask, snap, Axis.EXISTING, "Frameworks you already have code in",
+                         "blank: none", start.existing)
 
-    langs = ask.ask("Languages your team uses, comma-separated (blank: any)", languages,
-                    ", ".join(start.languages or []))
-
-    tasks = [t.value for t in snap.emphasis.task]
-    task: str | None = None
-    if tasks:
-        def task_choice(text: str) -> str | None:
-            if text == "none":
-                return None
-            if text not in tasks:
-                raise DlselectError(f"unknown task {text!r}; choose one of: "
-                                    f"{', '.join(tasks)}, none")
-            return text
-
-        task = ask.ask(f"Main task: {', '.join(tasks)} or none", task_choice,
-                       start.task or "none")
-
-    hardware = _ask_hardware(ask, console, snap, [h.value for h in supported_hardware(snap)],
-                             start.hardware)
-    targets = [d.value for d in supported_deployment(snap)]
-    deployment: list[str] = []
-    if targets:
-        def deployment_list(text: str) -> list[str]:
-            items = _items(text)
-            bad = [t for t in items if t not in targets]
-            if bad:
-                raise DlselectError(f"unknown deployment target {bad[0]!r}; choose from: "
-                                    f"{', '.join(targets)}")
-            return items
-
-        deployment = ask.ask(f"Where models must run: {', '.join(targets)} "
-                             "(comma-separated; blank: no constraint)", deployment_list,
-                             ", ".join(start.deployment or []))
-
-    profile = build_profile(languages=langs, task=task, hardware=hardware, deployment=deployment,
-                            snapshot=sid)
+    profile = build_profile(languages=langs, runtime_languages=runtime, workloads=workloads,
+                            hardware=hardware, scale=scale, deployment=deployment,
+                            existing=existing, snapshot=sid, kb=snap)
     raw = raw_weights(snap, profile)
     group: list[tuple[str, dict[str, float]]] = []
     if people > 1:
@@ -183,8 +163,10 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
         allow_retired = ask.confirm("Rank retired frameworks too (they are excluded otherwise)?",
                                     bool(start.allow_retired))
     probe = _ask_probe(ask, console, start.probe)
-    answers = Answers(snapshot=sid, languages=langs or None, task=task, hardware=hardware or None,
-                      deployment=deployment or None, weights=weights or None,
+    answers = Answers(snapshot=sid, languages=langs or None, runtime_languages=runtime or None,
+                      workloads=workloads or None, hardware=hardware or None,
+                      scale=scale or None, deployment=deployment or None,
+                      existing=existing or None, weights=weights or None,
                       method=start.method, allow_retired=allow_retired, probe=probe,
                       budget=start.budget, device=start.device,
                       pythons=start.pythons)
@@ -258,9 +240,33 @@ def _save(ask: Asker, console: Console, default: str, text: str) -> Path:
         return path
 
 
-def _ask_hardware(ask: Asker, console: Console, snap: Snapshot, kinds: list[str],
+def _ask_axis(ask: Asker, snap: Snapshot, axis: Axis, question: str, blank: str,
+              start: list[str] | None, *, listed: bool = True,
+              default: list[str] | None = None) -> list[str]:
+    """Ask for the team's targets on ``axis`` in the snapshot's words (ids or aliases, read
+    as ``recommend`` reads them); an axis the snapshot has no words for is not asked."""
+    from selector.engine.profile import read_answers
+
+    ids = [t.id for t in snap.vocabulary(axis)]
+    if not ids:
+        return []
+
+    def check(text: str) -> list[str]:
+        items = _items(text)
+        read_answers(snap, axis, items)  # one clear line for an unknown word
+        return items
+
+    shown = f": {', '.join(ids)}" if listed else ""
+    return ask.ask(f"{question}{shown} (comma-separated; {blank})", check,
+                   ", ".join(start if start else default or []))
+
+
+def _ask_hardware(ask: Asker, console: Console, snap: Snapshot,
                   start: list[str] | None) -> list[str]:
-    if not kinds:
+    from selector.engine.profile import resolve_word
+    from selector.vocab import Axis
+
+    if not snap.vocabulary(Axis.HARDWARE):
         return []
     from selector.hardware import detect
 
@@ -268,17 +274,9 @@ def _ask_hardware(ask: Asker, console: Console, snap: Snapshot, kinds: list[str]
     gpus = ", ".join(found.gpus) if found.gpus else "no NVIDIA GPU"
     console.print(f"[dim]This machine: {found.cpu_model}, {found.cpu_count} threads; "
                   f"{gpus} ({found.source}).[/dim]")
-    default = start or [k for k in found.suggestion() if k in kinds]
-
-    def hardware_list(text: str) -> list[str]:
-        items = _items(text)
-        bad = [h for h in items if h not in kinds]
-        if bad:
-            raise DlselectError(f"unknown hardware {bad[0]!r}; choose from: {', '.join(kinds)}")
-        return items
-
-    return ask.ask(f"Hardware you will train on: {', '.join(kinds)} (comma-separated)",
-                   hardware_list, ", ".join(default))
+    suggested = [k for k in found.suggestion() if resolve_word(snap, Axis.HARDWARE, k)]
+    return _ask_axis(ask, snap, Axis.HARDWARE, "Hardware you will train on", "blank: not said",
+                     start, default=suggested)
 
 
 def _ask_name(ask: Asker, n: int, taken: list[str]) -> str:

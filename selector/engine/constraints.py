@@ -8,20 +8,30 @@ constraint.
 
 from __future__ import annotations
 
-from selector.engine.fit import level, team_targets
+from selector.engine.fit import entries_for, level, team_targets
 from selector.models import Exclusion, Framework, Profile, Snapshot, Unserved
-from selector.vocab import Axis, Status, SupportLevel
+from selector.vocab import AXIS_NEEDS, Axis, Role, Status, SupportLevel
 
 _VERB = {Axis.LANGUAGE: "usable from", Axis.HARDWARE: "runs on",
-         Axis.DEPLOYMENT: "deploys to"}
+         Axis.DEPLOYMENT: "deploys to", Axis.WORKLOAD: "serves", Axis.SCALE: "scales to",
+         Axis.EXISTING: "takes code from"}
 
 
 def _reach(snapshot: Snapshot, fw: Framework, axis: Axis) -> str:
-    """What the framework does reach on ``axis``, e.g. 'python (native), r (binding)'."""
+    """What the framework does reach on ``axis``, e.g. 'python (native), r (binding)'; for
+    languages, also those it only runs models from."""
     entries = snapshot.support_of(fw.id, axis)
     reached = [f"{t} ({entries[t].level.value})" for t in snapshot.covers(axis)
                if level(entries, t) is not SupportLevel.NONE]
-    return ", ".join(reached) or "nothing the snapshot lists"
+    text = ", ".join(reached) or "nothing the snapshot lists"
+    if axis is Axis.LANGUAGE:
+        runs = snapshot.support_of(fw.id, axis, Role.RUN)
+        only = [f"{t} ({runs[t].level.value})" for t in snapshot.covers(axis)
+                if t in runs and runs[t].role is Role.RUN and t not in entries
+                and runs[t].level is not SupportLevel.NONE]
+        if only:
+            text += f"; runs models trained elsewhere from {', '.join(only)}"
+    return text
 
 
 def _why_not(snapshot: Snapshot, fw: Framework, axis: Axis, targets: list[str]) -> str:
@@ -35,21 +45,37 @@ def exclusion(fw: Framework, snapshot: Snapshot, profile: Profile) -> Exclusion 
     """Why ``fw`` is excluded for ``profile``, or None when it stays in the ranking."""
     def out(reason: str, axis: Axis | None = None, targets: list[str] | None = None
             ) -> Exclusion:
+        runs: list[str] = []
+        if axis is Axis.LANGUAGE:
+            run = snapshot.support_of(fw.id, axis, Role.RUN)
+            runs = [t for t in targets or [] if t in profile.languages
+                    and level(run, t) is not SupportLevel.NONE]
         return Exclusion(framework=fw.id, name=fw.name, reason=reason, axis=axis,
-                         targets=targets or [])
+                         targets=targets or [], runs_from=runs)
 
     if fw.status is Status.RETIRED and not profile.allow_retired:
         when = f" (status as of {fw.status_as_of.isoformat()})" if fw.status_as_of else ""
         note = f": {fw.status_note}" if fw.status_note else ""
         return out(f"retired{when}{note} (rank it anyway with --allow-retired)")
     for axis in Axis:
-        chosen = list(team_targets(profile, axis))
-        if not chosen or not snapshot.covers(axis):
+        needs = AXIS_NEEDS[axis]
+        if needs == "none" or not snapshot.covers(axis):
             continue
-        entries = snapshot.support_of(fw.id, axis)
-        missing = [t for t in chosen if level(entries, t) is SupportLevel.NONE]
-        # Languages: one the team writes is enough. Hardware and deployment: every one counts.
-        if missing and (axis is not Axis.LANGUAGE or len(missing) == len(chosen)):
+        entries = entries_for(snapshot, fw.id, axis, profile)
+        if axis is Axis.LANGUAGE:
+            # One language the team trains in is enough; each it runs models from is needed.
+            trains = [t for t in profile.languages if level(entries, t) is SupportLevel.NONE]
+            runs = [t for t in profile.runtime_languages
+                    if level(entries, t) is SupportLevel.NONE]
+            missing = (trains if profile.languages and len(trains) == len(profile.languages)
+                       else []) + runs
+            chosen = list(team_targets(profile, axis))
+        else:
+            chosen = list(team_targets(profile, axis))
+            missing = [t for t in chosen if level(entries, t) is SupportLevel.NONE]
+        if not chosen:
+            continue
+        if missing:
             direction = "no route from" if axis is Axis.LANGUAGE else "no route to"
             return out(f"{direction} {', '.join(missing)}"
                        f"{_why_not(snapshot, fw, axis, missing)}; "
@@ -75,11 +101,11 @@ def unserved(snapshot: Snapshot, profile: Profile, kept: list[Framework]) -> lis
     advice for each."""
     result = []
     for axis in Axis:
-        if not snapshot.covers(axis):
+        if not snapshot.covers(axis) or AXIS_NEEDS[axis] == "none":
             continue
         for target in team_targets(profile, axis):
-            if any(level(snapshot.support_of(fw.id, axis), target) is not SupportLevel.NONE
-                   for fw in kept):
+            if any(level(entries_for(snapshot, fw.id, axis, profile), target)
+                   is not SupportLevel.NONE for fw in kept):
                 continue
             info = snapshot.target(axis, target)
             result.append(Unserved(axis=axis, target=target,

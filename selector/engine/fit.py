@@ -9,14 +9,26 @@ from dataclasses import dataclass
 from datetime import date
 
 from selector.models import Profile, Snapshot, Support
-from selector.vocab import LEVEL_VALUE, Axis, SupportLevel
+from selector.vocab import LEVEL_VALUE, Axis, Role, SupportLevel
 
 
 def team_targets(profile: Profile, axis: Axis) -> tuple[str, ...]:
-    """What the team named on ``axis``; empty when it left the axis open."""
-    chosen = {Axis.LANGUAGE: profile.languages, Axis.HARDWARE: profile.hardware,
-              Axis.DEPLOYMENT: profile.deployment}[axis]
-    return tuple(str(t.value) for t in chosen)
+    """What the team named on ``axis``; empty when it left the axis open. Languages: those
+    it trains in, then those it only runs models from."""
+    if axis is Axis.LANGUAGE:
+        return profile.languages + profile.runtime_languages
+    return profile.targets(axis)
+
+
+def entries_for(snapshot: Snapshot, framework: str, axis: Axis, profile: Profile
+                ) -> dict[str, Support]:
+    """target -> the entry that counts for the team: for a language it trains in, the train
+    route; for one it only runs models from, the better of the run and train routes."""
+    entries = snapshot.support_of(framework, axis)
+    if axis is Axis.LANGUAGE and profile.runtime_languages:
+        run = snapshot.support_of(framework, axis, Role.RUN)
+        entries = {**entries, **{t: run[t] for t in profile.runtime_languages if t in run}}
+    return entries
 
 
 def level(entries: dict[str, Support], target: str) -> SupportLevel:
@@ -46,7 +58,9 @@ class Fit:
                     parts.append(f"{target}: no route")
                 continue
             via = f" via {entry.via}" if entry.via else ""
-            parts.append(f"{target}: {entry.level.value}{via}")
+            maturity = f" ({entry.maturity.value})" if entry.maturity.value != "ga" else ""
+            runs = " (runs models only)" if entry.role is Role.RUN else ""
+            parts.append(f"{target}: {entry.level.value}{via}{maturity}{runs}")
         return f"{scope} (mean level {self.unit:.2f}): {'; '.join(parts) or 'no route'}"
 
     @property
@@ -56,13 +70,21 @@ class Fit:
 
 
 def fit(snapshot: Snapshot, framework: str, axis: Axis, profile: Profile) -> Fit:
-    entries = snapshot.support_of(framework, axis)
+    entries = entries_for(snapshot, framework, axis, profile)
     chosen = team_targets(profile, axis)
-    targets = chosen or tuple(snapshot.covers(axis))
+    targets = chosen or reached(snapshot, axis)
     values = [LEVEL_VALUE[level(entries, t)] for t in targets]
     unit = math.fsum(values) / len(values) if values else 0.0
     used = tuple(entries[t] for t in targets if t in entries)
     return Fit(unit=unit, targets=targets, breadth=not chosen, entries=used)
+
+
+def reached(snapshot: Snapshot, axis: Axis) -> tuple[str, ...]:
+    """The targets of ``axis`` that some framework reaches: the breadth of an open axis (a
+    target no framework serves, tabular data, tells no framework from another)."""
+    served = {e.target for e in snapshot.support if e.axis is axis
+              and e.level is not SupportLevel.NONE}
+    return tuple(t for t in snapshot.covers(axis) if t in served)
 
 
 def fits(snapshot: Snapshot, frameworks: Sequence[str],
@@ -96,5 +118,9 @@ def reach(snapshot: Snapshot, framework: str, axis: Axis, profile: Profile) -> f
     over all the team's targets (each is needed)."""
     if axis is Axis.LANGUAGE:
         entries = snapshot.support_of(framework, axis)
-        return max(LEVEL_VALUE[level(entries, t)] for t in team_targets(profile, axis))
+        trains = [LEVEL_VALUE[level(entries, t)] for t in profile.languages]
+        if trains:
+            return max(trains)
+        # A team that only runs models writes none of the framework's code: it is not capped.
+        return 1.0
     return fit(snapshot, framework, axis, profile).unit

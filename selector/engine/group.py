@@ -2,9 +2,10 @@
 
 The rule (docs/weights.md, "Several stakeholders"):
 
-1. the people share every answer but their priorities: languages, hardware and deployment are
-   the union of theirs (the framework must serve every one of them); the task, the snapshot
-   and the other settings must be the same (``merge_answers``);
+1. the people share every answer but their priorities: languages, workloads, hardware, scale,
+   deployment targets and existing code are the union of theirs (the framework must serve
+   every one of them); the snapshot and the other settings must be the same
+   (``merge_answers``);
 2. each person's weights are derived as for one person (``derive_weights``) from the shared
    answers and that person's own ``[weights]``, so each adds up to 1;
 3. the group's weight of a criterion is the geometric mean of the people's weights,
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
     from selector.probing.models import Outcome
 
 #: Answers whose values are combined as a union (the framework must serve each).
-UNION = ("languages", "hardware", "deployment")
+UNION = ("languages", "runtime_languages", "workloads", "hardware", "scale", "deployment",
+         "existing")
 #: Answers that are the people's own.
 OWN = ("weights", "person")
 
@@ -147,6 +149,9 @@ def decide_group(profile: Profile, people: Sequence[tuple[str, Mapping[str, floa
         from selector.knowledge import load_snapshot
 
         snapshot = load_snapshot(profile.snapshot)
+    from selector.engine.recommend import without_unasked
+
+    snapshot = without_unasked(snapshot, profile)
     derived = []
     for name, own in people:
         mine = profile.model_copy(update={"weights": dict(own)})

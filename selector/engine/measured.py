@@ -36,26 +36,44 @@ from selector.models import Exclusion, Measurement, Profile, Snapshot
 from selector.probing import catalog
 from selector.probing.catalog import spec_for
 from selector.probing.models import OpResult, Outcome, ProbeStatus
-from selector.vocab import Hardware, Task
+from selector.vocab import Axis
 
 #: Share of the speed score that comes from live measurement.
 PROBE_WEIGHT = 0.5
 SPEED = "speed"
-KERNEL_OPS: dict[Task | None, tuple[str, ...]] = {
-    Task.CNN: ("conv2d", "gemm"),
-    Task.RNN: ("lstm",),
-    Task.TRANSFORMER: ("gemm",),
-    None: ("gemm", "conv2d", "lstm"),
-}
-TRAINING_OPS: dict[Task | None, tuple[str, ...]] = {
-    Task.CNN: ("train_cnn",),
-    Task.RNN: ("train_lstm",),
-    Task.TRANSFORMER: ("train_transformer",),
-    None: catalog.TRAINING_OPS,
-}
-GPU_HARDWARE = {Hardware.GPU, Hardware.MULTI_GPU, Hardware.MULTI_NODE}
-#: Hardware no probe measures: figures from this machine do not speak for it.
-UNMEASURED_HARDWARE = {Hardware.TPU, Hardware.APPLE_SILICON}
+#: The ops that speak for speed when the team names no workload (or none that names ops).
+DEFAULT_KERNELS = ("gemm", "conv2d", "lstm")
+#: The device classes (a hardware target's ``device_class``) whose figures the probes here
+#: report, and the probe device each is: the probes tell a CPU from a GPU, and a GPU they see
+#: through CUDA is taken for NVIDIA's.
+MEASURED_CLASSES = {"cpu": "cpu", "cuda": "gpu"}
+
+
+def workload_ops(snapshot: Snapshot, profile: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The training-step ops and the kernels that speak for the team's workloads (each
+    workload target names its own), in catalog order; all of them without a workload."""
+    targets = [snapshot.target(Axis.WORKLOAD, w) for w in profile.workloads]
+    training = {op for t in targets if t is not None for op in t.training}
+    kernels = {op for t in targets if t is not None for op in t.kernels}
+    if not training and not kernels:
+        return catalog.TRAINING_OPS, DEFAULT_KERNELS
+    ordered_training = tuple(op for op in catalog.TRAINING_OPS if op in training)
+    ordered_kernels = tuple(op for op in DEFAULT_KERNELS if op in kernels)
+    return ordered_training or catalog.TRAINING_OPS, ordered_kernels or DEFAULT_KERNELS
+
+
+def device_classes(snapshot: Snapshot, profile: Profile) -> dict[str, str | None]:
+    """hardware target -> its device class, for the team's hardware."""
+    result: dict[str, str | None] = {}
+    for hw in profile.hardware:
+        target = snapshot.target(Axis.HARDWARE, hw)
+        result[hw] = target.device_class if target is not None else None
+    return result
+
+
+def trains_on_gpu(snapshot: Snapshot, profile: Profile) -> bool:
+    """Whether the team trains on a GPU the probes here can see (NVIDIA, through CUDA)."""
+    return "cuda" in device_classes(snapshot, profile).values()
 
 
 def best_by_framework(snapshot: Snapshot, outcomes: Sequence[Outcome]) -> dict[str, Outcome]:
@@ -122,20 +140,21 @@ def op_rate(outcome: Outcome, op: str, device: str) -> Rate | None:
     return max(found, key=lambda r: r.value) if found else None
 
 
-def target_device(profile: Profile, measured: dict[str, Outcome]) -> tuple[str | None, str]:
+def target_device(profile: Profile, measured: dict[str, Outcome],
+                  snapshot: Snapshot | None = None) -> tuple[str | None, str]:
     """The device class whose figures count, and why."""
-    hardware = set(profile.hardware)
-    if hardware & GPU_HARDWARE:
+    classes = device_classes(snapshot, profile) if snapshot is not None else {}
+    if "cuda" in classes.values():
         return "gpu", "the team trains on NVIDIA GPUs"
-    if Hardware.CPU in hardware:
+    if "cpu" in classes.values():
         return "cpu", "the team trains on CPUs"
-    if hardware:
-        names = ", ".join(sorted(h.value for h in hardware & UNMEASURED_HARDWARE))
+    if profile.hardware:
+        names = ", ".join(sorted(h for h, c in classes.items() if c not in MEASURED_CLASSES))
         return None, f"the probes measure CPUs and NVIDIA GPUs; nothing here speaks for {names}"
-    classes = Counter(d for o in measured.values() for d in {r.device for r in o.ops.values()})
-    if not classes:
+    ran = Counter(d for o in measured.values() for d in {r.device for r in o.ops.values()})
+    if not ran:
         return None, "no operation was measured"
-    top = max(classes.items(), key=lambda kv: (kv[1], kv[0] == "gpu"))[0]
+    top = max(ran.items(), key=lambda kv: (kv[1], kv[0] == "gpu"))[0]
     return top, f"most measured frameworks ran on the {top.upper()}"
 
 
@@ -145,7 +164,7 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
     if SPEED not in {c.id for c in snapshot.criteria}:
         return snapshot, [], [f"snapshot {snapshot.id} has no speed criterion; probes unused"]
     measured = best_by_framework(snapshot, outcomes)
-    device, why = target_device(profile, measured)
+    device, why = target_device(profile, measured, snapshot)
     shown = [_not_blended(snapshot, fid, o, why if device is None else
                           f"measured on the {_devices(o)}, not the {device.upper()}: {why}")
              for fid, o in measured.items()
@@ -159,7 +178,7 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
         return snapshot, shown, [f"probes measured fewer than two frameworks of snapshot "
                                  f"{snapshot.id} on the {device.upper()} ({names}); speed stays "
                                  "as the knowledge base has it"]
-    ops = _ops_for(profile.task, comparable, device)
+    ops = _ops_for(workload_ops(snapshot, profile), comparable, device)
     rates = {fid: {op: r for op in ops if (r := op_rate(o, op, device)) is not None}
              for fid, o in comparable.items()}
     best = {op: max((r[op] for r in rates.values() if op in r), key=lambda x: x.value)
@@ -192,13 +211,15 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
     return snapshot.model_copy(update={"scores": scores}), results, []
 
 
-def _ops_for(task: Task | None, comparable: dict[str, Outcome], device: str) -> tuple[str, ...]:
-    """The task's training steps where at least two frameworks measured each, else kernels."""
-    training = TRAINING_OPS[task]
+def _ops_for(ops: tuple[tuple[str, ...], tuple[str, ...]], comparable: dict[str, Outcome],
+            device: str) -> tuple[str, ...]:
+    """The workload's training steps where at least two frameworks measured each, else its
+    kernels."""
+    training, kernels = ops
     if all(sum(op_rate(o, op, device) is not None for o in comparable.values()) >= 2
            for op in training):
         return training
-    return KERNEL_OPS[task]
+    return kernels
 
 
 def _ratio(mine: Rate, best: Rate) -> tuple[float, float, float]:
@@ -231,7 +252,7 @@ def _not_blended(snapshot: Snapshot, kb_id: str, outcome: Outcome, reason: str) 
 def gpu_exclusions(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outcome],
                    ) -> tuple[list[Exclusion], list[str]]:
     """Frameworks whose installed build cannot see the GPU that others see here."""
-    if not GPU_HARDWARE & set(profile.hardware):
+    if not trains_on_gpu(snapshot, profile):
         return [], []
     measured = best_by_framework(snapshot, outcomes)
     sees = {fid: any(d.kind == "gpu" for d in o.devices) for fid, o in measured.items()}

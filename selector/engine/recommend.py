@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from selector.engine.constraints import retired_routes, split, unserved
-from selector.engine.fit import Fit, caps, fits, on_scale
+from selector.engine.fit import Fit, caps, fits, on_scale, team_targets
 from selector.engine.matrix import DecisionMatrix, build_matrix
 from selector.engine.methods import NotDecomposable
 from selector.engine.profile import check_against
@@ -27,13 +27,14 @@ from selector.models import (
     Ranked,
     Recommendation,
     Robustness,
+    Score,
     Snapshot,
     SnapshotRef,
     SourceRef,
     SupportRef,
     Unserved,
 )
-from selector.vocab import Axis, Method
+from selector.vocab import Axis, Method, Status
 
 if TYPE_CHECKING:
     from selector.probing.models import Outcome
@@ -84,6 +85,8 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
 
         snapshot = load_snapshot(profile.snapshot)
     check_against(profile, snapshot)
+    snapshot = without_unasked(snapshot, profile)
+    snapshot, on_device = for_device(snapshot, profile)
     weights = derive_weights(snapshot, profile)
     raw = raw_weights(snapshot, profile)
     measured: list[Measurement] = []
@@ -102,9 +105,11 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
     dropped = {e.framework for e in probe_excluded}
     excluded += [e for e in probe_excluded if e.framework in {f.id for f in kept}]
     kept = [f for f in kept if f.id not in dropped]
-    gaps = unserved(snapshot, profile, kept)
+    candidates = [f for f in snapshot.frameworks
+                  if profile.allow_retired or f.status is not Status.RETIRED]
+    gaps = unserved(snapshot, profile, candidates)
     if not kept:
-        raise nothing_left(snapshot, gaps)
+        raise nothing_left(snapshot, gaps, excluded)
     fitted = fits(snapshot, [f.id for f in kept], profile)
     computed = {key: on_scale(snapshot, f.unit) for key, f in fitted.items()}
     scored = {(s.framework, s.criterion): s.value for s in snapshot.scores}
@@ -129,7 +134,7 @@ def decide(profile: Profile, snapshot: Snapshot | None = None,
             decomposition={c: round(float(v), DIGITS) for c, v in
                            zip(matrix.criteria, decomposition[i], strict=True)},
             status=kept[i].status,
-            evidence=evidence(snapshot, kept[i].id, probed, fitted, capped),
+            evidence=evidence(snapshot, kept[i].id, probed, fitted, capped, on_device),
         )
         for position, i in enumerate(result.order, start=1)
     ]
@@ -214,11 +219,15 @@ def lead(matrix: DecisionMatrix, result: Ranking, method: Method) -> dict[str, f
     return {c: round(float(v), DIGITS) for c, v in zip(matrix.criteria, parts, strict=True)}
 
 
-def nothing_left(snapshot: Snapshot, gaps: list[Unserved]) -> RankingError:
+def nothing_left(snapshot: Snapshot, gaps: list[Unserved],
+                 excluded: list[Exclusion] | None = None) -> RankingError:
     """The one line that says why nothing can be ranked, and what the team can do."""
     if not gaps:
-        return RankingError("no framework is left to rank: every one is excluded",
-                            tip="relax --language, --hardware or --deployment")
+        why = "; ".join(f"{e.name}: {e.reason}" for e in (excluded or [])
+                        if e.axis is not None)
+        return RankingError("no framework is left to rank: every one is excluded"
+                            + (f" ({why})" if why else ""),
+                            tip="relax --language, --workload, --hardware or --deployment")
     parts = []
     for gap in gaps:
         retired = retired_routes(snapshot, gap)
@@ -226,8 +235,8 @@ def nothing_left(snapshot: Snapshot, gaps: list[Unserved]) -> RankingError:
                 if retired else "")
         parts.append(f"no framework in snapshot {snapshot.id} serves {gap.name}{only}")
     advice = " ".join(g.advice for g in gaps if g.advice)
-    return RankingError("; ".join(parts), tip=advice or "relax --language, --hardware or "
-                        "--deployment")
+    return RankingError("; ".join(parts), tip=advice or "relax --language, --workload, "
+                        "--hardware or --deployment")
 
 
 def stale(evidence_date: date, snapshot: Snapshot) -> bool:
@@ -239,9 +248,50 @@ def stale(evidence_date: date, snapshot: Snapshot) -> bool:
     return evidence_date < limit
 
 
+def without_unasked(snapshot: Snapshot, profile: Profile) -> Snapshot:
+    """The snapshot without the fit criteria the team has nothing to fit on (existing code it
+    did not name) and did not weigh itself: no column of equal or breadth values for them."""
+    dropped = {c.id for c in snapshot.criteria
+               if c.fit is not None and c.when_open == "skip"
+               and not team_targets(profile, c.fit) and c.id not in profile.weights}
+    if not dropped:
+        return snapshot
+    return snapshot.model_copy(update={
+        "criteria": [c for c in snapshot.criteria if c.id not in dropped]})
+
+
+def for_device(snapshot: Snapshot, profile: Profile
+               ) -> tuple[Snapshot, dict[tuple[str, str], str]]:
+    """The snapshot with one score per framework and criterion: where the snapshot has
+    evidence measured on every hardware target the team named (an MLPerf row of AMD systems
+    for an AMD team), the lowest of those scores replaces the general one; otherwise the
+    general score stays, capped by fit later. Also returns (framework, criterion) -> the
+    hardware whose evidence was used."""
+    general = [s for s in snapshot.scores if s.hardware is None]
+    if len(general) == len(snapshot.scores):
+        return snapshot, {}
+    devices = set(profile.hardware)
+    by_cell: dict[tuple[str, str], dict[str, Score]] = {}
+    for s in snapshot.scores:
+        if s.hardware is not None and s.hardware in devices:
+            by_cell.setdefault((s.framework, s.criterion), {})[s.hardware] = s
+    used: dict[tuple[str, str], str] = {}
+    scores = []
+    for s in general:
+        found = by_cell.get((s.framework, s.criterion), {})
+        if devices and set(found) == devices:
+            low = min(found.values(), key=lambda x: x.value)
+            used[(s.framework, s.criterion)] = str(low.hardware)
+            scores.append(low.model_copy(update={"hardware": None}))
+        else:
+            scores.append(s)
+    return snapshot.model_copy(update={"scores": scores}), used
+
+
 def evidence(snapshot: Snapshot, framework: str, probed: set[tuple[str, str]],
              fitted: dict[tuple[str, str], Fit],
-             capped: dict[tuple[str, str], float]) -> dict[str, Evidence]:
+             capped: dict[tuple[str, str], float],
+             on_device: dict[tuple[str, str], str] | None = None) -> dict[str, Evidence]:
     result = {}
     for criterion in snapshot.criteria:
         fit = fitted.get((framework, criterion.id))
@@ -263,7 +313,8 @@ def evidence(snapshot: Snapshot, framework: str, probed: set[tuple[str, str]],
             value=round(score.value if cap is None else cap, DIGITS), source=score.source,
             as_of=score.evidence_date, read_on=score.read_on or snapshot.read_on,
             rationale=rationale, origin=origin, stale=stale(score.evidence_date, snapshot),
-            capped_from=None if cap is None else round(score.value, DIGITS))
+            capped_from=None if cap is None else round(score.value, DIGITS),
+            hardware=(on_device or {}).get((framework, score.criterion)))
     return {c.id: result[c.id] for c in snapshot.criteria if c.id in result}
 
 
@@ -280,7 +331,8 @@ def fit_evidence(snapshot: Snapshot, fit: Fit, axis: Axis) -> Evidence:
         origin="overlay" if any(e.overlay for e in entries) else "support",
         stale=stale(oldest, snapshot),
         support=[SupportRef(target=e.target, level=e.level, via=e.via, source=e.source,
-                            evidence_date=e.evidence_date, note=e.note) for e in entries])
+                            evidence_date=e.evidence_date, note=e.note, maturity=e.maturity,
+                            role=e.role) for e in entries])
 
 
 def assess(matrix: DecisionMatrix, profile: Profile, *, winner: int | None = None) -> Robustness:

@@ -22,21 +22,20 @@ from pydantic import (
 from selector.vocab import (
     DEFAULT_SNAPSHOT,
     Axis,
-    Deployment,
-    Hardware,
-    Language,
+    Maturity,
     Method,
     Objective,
+    Role,
     SignalKind,
     Status,
     SupportLevel,
-    Task,
 )
 
-#: Version of the knowledge-file format (snapshots and overlays). Bump on incompatible change.
-KNOWLEDGE_SCHEMA_VERSION: Literal[2] = 2
+#: Version of the knowledge-file format (snapshots and overlays). Bump on incompatible change:
+#: 3 made the vocabulary data (``[[targets]]`` with aliases on six axes, emphasis per axis).
+KNOWLEDGE_SCHEMA_VERSION: Literal[3] = 3
 #: Version of the JSON recommendation contract; see docs/json-contract.md for its history.
-RECOMMENDATION_SCHEMA_VERSION: Literal[1] = 1
+RECOMMENDATION_SCHEMA_VERSION: Literal[2] = 2
 
 
 #: The methods a profile may rank with: ``selector.engine.methods.RANKING_METHODS``, which the
@@ -55,6 +54,8 @@ RankingMethod = Annotated[Method, AfterValidator(_ranks), WithJsonSchema(
     {"enum": [m.value for m in RANKING_METHODS], "title": "Method", "type": "string"})]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+#: A word a person types for a target ("c++", "gpu", "mobile"): lower case, no spaces.
+Word = Annotated[str, StringConstraints(pattern=r"^[a-z0-9#+][a-z0-9#+_.-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 #: A PyPI project name (PEP 508) and a GitHub repository as owner/name.
 PypiName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$",
@@ -98,17 +99,42 @@ class Criterion(ForbidExtra):
     #: (speed measured on GPUs says nothing of a stale TPU route): when the team names targets
     #: on the axis, the score is capped at the framework's fit there (docs/weights.md).
     capped_by: Axis | None = None
+    #: A fit criterion on an axis the team left open: ``breadth``, the mean over every target
+    #: of the axis; ``skip``, the criterion weighs nothing (existing code the team did not name).
+    when_open: Literal["breadth", "skip"] = "breadth"
+    #: The criterion counts only for teams that name one of these targets (axis -> ids), or
+    #: that weigh it themselves; for everyone else its weight is 0 (docs/weights.md).
+    only_for: dict[Axis, list[Ident]] = {}
+    #: With ``only_for``: whether the criterion counts for a team that named nothing on those
+    #: axes (``counts``: CNN modelling for a team that named no workload) or not (``skip``).
+    when_unnamed: Literal["counts", "skip"] = "skip"
+    #: Former ids of this criterion, still read in ``--weight`` and answers files.
+    aliases: list[Ident] = []
 
 
 class Target(ForbidExtra):
-    """What a language, hardware or deployment target means, in words a team lead uses."""
+    """One answer a team can give on an axis, what it means in words a team lead uses, and
+    the words people type for it."""
 
     axis: Axis
     id: Ident
     name: Text
     meaning: Text
+    #: Other words for it ("gpu" for nvidia-gpu, "cnn" for vision). A word may stand for
+    #: several targets ("mobile": android and ios); ``--hardware`` also reads the scale's.
+    aliases: list[Word] = []
     #: What a team can do when no framework of the snapshot serves this target.
     unserved: Text | None = None
+    #: Language: teams name it for the code that runs models (Go services, C embedders):
+    #: named as a language the team trains in when no framework trains in it, it is read as
+    #: one the team only runs models from, and the answer says so.
+    read_as_runtime: bool = False
+    #: Hardware: the device class a live probe reports for it (cpu, cuda, rocm, mps, xpu,
+    #: tpu); a target without one is measured by no probe here.
+    device_class: Ident | None = None
+    #: Workload: the probes' kernel and training-step ops that speak for its speed.
+    kernels: list[Ident] = []
+    training: list[Ident] = []
 
 
 class Framework(ForbidExtra):
@@ -122,6 +148,9 @@ class Framework(ForbidExtra):
     #: repository (owner/name), where the framework has them.
     pypi: PypiName | None = None
     repository: Repository | None = None
+    #: The framework's own first-party runtimes and exporters by name ("ExecuTorch",
+    #: "LiteRT"): a support entry through one is native or limited, never a binding or bridge.
+    runtimes: list[Text] = []
 
 
 class Signal(ForbidExtra):
@@ -147,9 +176,18 @@ class Support(ForbidExtra):
     axis: Axis
     target: Ident
     level: SupportLevel
+    #: Language entries: ``train`` (write and train models in it) or ``run`` (only run a model
+    #: trained elsewhere). A framework has at most one entry of each role per language.
+    role: Role = Role.TRAIN
+    maturity: Maturity = Maturity.GA
     #: The binding or bridge, by name; required for ``binding`` and ``bridge``.
     via: Text | None = None
+    #: A route several frameworks share (``onnx-runtime``, ``litert``, ``coreml``): every
+    #: framework that reaches a target through it the same way has the same level.
+    route: Ident | None = None
     source: Ident
+    #: Further sources the note draws on, by id.
+    see: list[Ident] = []
     #: The date of the evidence itself; ``read_on``: when it was read (default: the snapshot's).
     evidence_date: date
     read_on: date | None = None
@@ -162,8 +200,13 @@ class Support(ForbidExtra):
 class Score(ForbidExtra):
     framework: Ident
     criterion: Ident
-    value: float = Field(allow_inf_nan=False)
+    #: Evidence measured on one device (an MLPerf row of AMD or TPU systems): the score holds
+    #: for teams on that hardware target; the score without ``hardware`` is the fallback.
+    hardware: Ident | None = None
+    value: float = Field(allow_inf_nan=False, strict=True)
     source: Ident
+    #: Further sources the rationale draws on, by id.
+    see: list[Ident] = []
     #: The date of the evidence itself; ``read_on``: when it was read (default: the snapshot's).
     evidence_date: date
     read_on: date | None = None
@@ -180,17 +223,13 @@ class Scale(ForbidExtra):
     max: float = Field(allow_inf_nan=False)
 
 
-class Emphasis(ForbidExtra):
-    """How the profile shifts weight: criterion -> factor, per task, hardware and target."""
-
-    task: dict[Task, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
-    hardware: dict[Hardware, dict[Ident, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]] = {}
-    deployment: dict[Deployment, dict[Ident, Annotated[float, Field(ge=0.0,
-                                                                    allow_inf_nan=False)]]] = {}
+Factor = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+#: How the profile shifts weight: axis -> target -> criterion -> factor (docs/weights.md).
+Emphasis = dict[Axis, dict[Ident, dict[Ident, Factor]]]
 
 
 class Snapshot(ForbidExtra):
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     kind: Literal["snapshot"] = "snapshot"
     id: Ident
     title: Text
@@ -199,7 +238,7 @@ class Snapshot(ForbidExtra):
     read_on: date
     description: Text
     scale: Scale
-    emphasis: Emphasis = Emphasis()
+    emphasis: Emphasis = {}
     sources: list[Source] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
     targets: list[Target] = []
@@ -226,24 +265,39 @@ class Snapshot(ForbidExtra):
     def target(self, axis: Axis, tid: str) -> Target | None:
         return next((t for t in self.targets if t.axis is axis and t.id == tid), None)
 
+    def vocabulary(self, axis: Axis) -> list[Target]:
+        """The answers a team can give on ``axis``, in the snapshot's order."""
+        return [t for t in self.targets if t.axis is axis]
+
     def covers(self, axis: Axis) -> list[str]:
-        """Targets of ``axis`` the snapshot says something about, in vocabulary order."""
-        from selector.vocab import AXIS_TARGETS
-
+        """Targets of ``axis`` the support entries say something about, in vocabulary order;
+        an axis no entry covers is no constraint (the 2017 article graded no hardware)."""
         named = {s.target for s in self.support if s.axis is axis}
-        named |= {t.id for t in self.targets if t.axis is axis}
-        return [str(t.value) for t in AXIS_TARGETS[axis] if t.value in named]
+        return [t.id for t in self.vocabulary(axis) if t.id in named]
 
-    def support_of(self, fid: str, axis: Axis) -> dict[str, Support]:
-        """target -> the framework's entry on ``axis`` (a missing target means no route)."""
-        return {s.target: s for s in self.support if s.framework == fid and s.axis is axis}
+    def support_of(self, fid: str, axis: Axis, role: Role = Role.TRAIN) -> dict[str, Support]:
+        """target -> the framework's entry on ``axis`` (a missing target means no route). For
+        ``role = run`` on languages: the better of its run and train entries (what trains in
+        a language runs in it too)."""
+        from selector.vocab import LEVEL_VALUE
+
+        result: dict[str, Support] = {}
+        for s in self.support:
+            if s.framework != fid or s.axis is not axis:
+                continue
+            if s.role is Role.RUN and role is Role.TRAIN:
+                continue
+            held = result.get(s.target)
+            if held is None or LEVEL_VALUE[s.level] > LEVEL_VALUE[held.level]:
+                result[s.target] = s
+        return result
 
 
 class Overlay(ForbidExtra):
     """A team's own judgement: some scores or support entries of a built-in snapshot replaced,
     with their sources."""
 
-    schema_version: Literal[2]
+    schema_version: Literal[2, 3]
     kind: Literal["overlay"]
     id: Ident
     title: Text
@@ -259,13 +313,34 @@ class Overlay(ForbidExtra):
 # --- profile --------------------------------------------------------------------------------
 
 
-class Profile(ForbidExtra):
-    """A team's answers, validated. Empty ``languages`` means no language constraint."""
+class Reading(ForbidExtra):
+    """How a word the team typed was read: ``gpu`` as nvidia-gpu, ``mobile`` as android and
+    ios, ``multi-gpu`` as nvidia-gpu at the multi-device scale."""
 
-    languages: tuple[Language, ...] = ()
-    task: Task | None = None
-    hardware: tuple[Hardware, ...] = ()
-    deployment: tuple[Deployment, ...] = ()
+    axis: Axis
+    word: str
+    targets: tuple[Ident, ...]
+    #: A language in which no framework trains but some run models, read as one the team
+    #: only runs models from.
+    as_runtime: bool = False
+
+
+class Profile(ForbidExtra):
+    """A team's answers, validated against the snapshot's vocabulary: every id is one of its
+    ``[[targets]]``. Empty ``languages`` means no language constraint."""
+
+    #: Languages the team writes and trains models in; ``runtime_languages``: languages that
+    #: only load and run a model trained elsewhere.
+    languages: tuple[Ident, ...] = ()
+    runtime_languages: tuple[Ident, ...] = ()
+    workloads: tuple[Ident, ...] = ()
+    hardware: tuple[Ident, ...] = ()
+    scale: tuple[Ident, ...] = ()
+    deployment: tuple[Ident, ...] = ()
+    #: Frameworks the team already has code in.
+    existing: tuple[Ident, ...] = ()
+    #: Words that were read as other targets (aliases), for the answer to say so.
+    readings: tuple[Reading, ...] = ()
     #: Explicit weight overrides, criterion -> relative weight (see docs/weights.md).
     weights: dict[str, float] = {}
     method: RankingMethod = Method.TOPSIS
@@ -275,6 +350,12 @@ class Profile(ForbidExtra):
     seed: int = 0
     #: Rank retired frameworks too (marked as retired) instead of excluding them.
     allow_retired: bool = False
+
+    def targets(self, axis: Axis) -> tuple[str, ...]:
+        """What the team named on ``axis`` (languages: those it trains in)."""
+        return {Axis.LANGUAGE: self.languages, Axis.WORKLOAD: self.workloads,
+                Axis.HARDWARE: self.hardware, Axis.SCALE: self.scale,
+                Axis.DEPLOYMENT: self.deployment, Axis.EXISTING: self.existing}[axis]
 
     @field_validator("weights")
     @classmethod

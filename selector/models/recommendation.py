@@ -12,7 +12,7 @@ from selector.models.knowledge import (
     RankingMethod,
     Scale,
 )
-from selector.vocab import Axis, Status, SupportLevel, Verdict
+from selector.vocab import Axis, Maturity, Role, Status, SupportLevel, Verdict
 
 # --- recommendation -------------------------------------------------------------------------
 
@@ -45,6 +45,9 @@ class SupportRef(ForbidExtra):
     source: str
     evidence_date: date
     note: str | None = None
+    #: ``ga``, ``beta`` or ``experimental``; ``run``: a route that only runs models.
+    maturity: Maturity = Maturity.GA
+    role: Role = Role.TRAIN
 
 
 class Evidence(ForbidExtra):
@@ -65,6 +68,9 @@ class Evidence(ForbidExtra):
     support: list[SupportRef] = []
     #: The snapshot's score before it was capped at the framework's fit on ``capped_by``.
     capped_from: float | None = None
+    #: The hardware target the score was measured on, where the snapshot has evidence for the
+    #: team's device; None: the general score (capped by fit where the team named hardware).
+    hardware: str | None = None
 
 
 class SourceRef(ForbidExtra):
@@ -98,6 +104,8 @@ class Exclusion(ForbidExtra):
     #: deployment.
     axis: Axis | None = None
     targets: list[str] = []
+    #: Of the languages that excluded it, those it runs models from (trained elsewhere).
+    runs_from: list[str] = []
 
 
 class Unserved(ForbidExtra):
@@ -288,7 +296,7 @@ class Stakeholders(ForbidExtra):
 
 
 class Recommendation(ForbidExtra):
-    schema_version: Literal[1] = RECOMMENDATION_SCHEMA_VERSION
+    schema_version: Literal[2] = RECOMMENDATION_SCHEMA_VERSION
     snapshot: SnapshotRef
     profile: Profile
     method: RankingMethod

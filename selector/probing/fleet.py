@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 
 from selector.models import NodeUse
 from selector.probing.models import MultiDevice, NodeStatus, Outcome, ProbeReport, ProbeStatus
-from selector.vocab import Hardware
-
-GPU_HARDWARE = {Hardware.GPU, Hardware.MULTI_GPU, Hardware.MULTI_NODE}
 
 
 @dataclass
@@ -71,24 +68,24 @@ def nodes_of(reports: Sequence[tuple[str, ProbeReport]]) -> tuple[list[Node], li
     return nodes, inter
 
 
-def matches(node: Node, hardware: Sequence[Hardware]) -> tuple[bool, str]:
+def matches(node: Node, gpu: bool) -> tuple[bool, str]:
     if node.status != "ok":
         return False, f"{node.status}: {node.reason}"
     if not node.measured():
         return False, "measured no framework"
-    if GPU_HARDWARE & set(hardware) and not node.has_gpu():
+    if gpu and not node.has_gpu():
         return False, "no GPU, and the team trains on GPUs"
     return True, "matches the team's hardware"
 
 
-def select(reports: Sequence[tuple[str, ProbeReport]], hardware: Sequence[Hardware],
+def select(reports: Sequence[tuple[str, ProbeReport]], gpu: bool,
            ) -> tuple[list[Outcome], list[NodeUse], list[str]]:
     """The outcomes to rank with, every node with its use, and warnings. With one node (or
     none) nothing is chosen: its figures are used as they are and no node is listed."""
     nodes, inter = nodes_of(reports)
     if len(nodes) <= 1:
         return [o for n in nodes for o in n.outcomes] + inter, [], []
-    fits = {id(n): matches(n, hardware) for n in nodes}
+    fits = {id(n): matches(n, gpu) for n in nodes}
     candidates = [n for n in nodes if fits[id(n)][0]]
     chosen = max(candidates, default=None,
                  key=lambda n: (len({o.framework for o in n.measured()}),

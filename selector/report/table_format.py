@@ -12,6 +12,7 @@ from selector.models import Recommendation
 from selector.report.margin_text import margin_sentence
 from selector.report.robust_text import ONE_RUN, robustness_sentences
 from selector.report.stakeholders import stakeholder_lines
+from selector.report.vocab_text import reading_sentences, route_sentences, run_only_sentences
 
 TOP_CONTRIBUTIONS = 3
 
@@ -36,6 +37,9 @@ class TableFormatter:
             style = "bold green" if entry.rank == 1 else ""
             table.add_row(str(entry.rank), entry.name, f"{entry.score:.3f}", shown, style=style)
         parts: list[RenderableType] = []
+        read = reading_sentences(rec)
+        if read:
+            parts.append(Text("Read: " + "; ".join(read) + ".", style="dim"))
         if rec.verdict is not None:
             parts.append(Text(rec.verdict.headline + ".", style="bold"))
             for reason in rec.verdict.reasons:
@@ -47,6 +51,11 @@ class TableFormatter:
         if why:
             parts.append(Text(f"Why: {why} ({unit}, winner minus runner-up; criteria on "
                               "which they score the same are left out)"))
+        for line in run_only_sentences(rec):
+            parts.append(Text(line + ".", style="yellow"))
+        routes = route_sentences(rec)
+        if routes:
+            parts.append(Text("Routes and evidence: " + "; ".join(routes) + "."))
         parts += _age_lines(rec)
         for gap in rec.unserved:
             advice = f" {gap.advice}" if gap.advice else ""

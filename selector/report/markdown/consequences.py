@@ -35,7 +35,7 @@ def consequences(doc: Record) -> tuple[list[str], list[str], list[str]]:
     neutral: list[str] = []
     bad: list[str] = []
     open_axes = []
-    for axis in (Axis.LANGUAGE, Axis.HARDWARE, Axis.DEPLOYMENT):
+    for axis in (Axis.LANGUAGE, Axis.WORKLOAD, Axis.HARDWARE, Axis.DEPLOYMENT):
         chosen = team_targets(rec, axis)
         if not chosen:
             if doc.snap.covers(axis):
@@ -47,7 +47,8 @@ def consequences(doc: Record) -> tuple[list[str], list[str], list[str]]:
     bad += capped(doc, winner)
     if open_axes:
         neutral.append("the team named no "
-                       + and_list([{Axis.LANGUAGE: "language", Axis.HARDWARE: "hardware",
+                       + and_list([{Axis.LANGUAGE: "language", Axis.WORKLOAD: "workload",
+                                    Axis.HARDWARE: "hardware",
                                     Axis.DEPLOYMENT: "deployment target"}[a]
                                    for a in open_axes], "or")
                        + f", so {winner.name} was judged on breadth there, not on the "
@@ -98,6 +99,7 @@ def routes(doc: Record, winner: Ranked, axis: Axis, chosen: list[str]
     if native:
         names = and_list([doc.target(axis, t) for t in native])
         good.append({Axis.LANGUAGE: f"the team works in {names} natively",
+                     Axis.WORKLOAD: f"its ecosystem serves {names} natively",
                      Axis.HARDWARE: f"it trains natively on {names}",
                      Axis.DEPLOYMENT: f"it deploys natively to {names}"}[axis])
     for t in chosen:
@@ -118,6 +120,8 @@ def routes(doc: Record, winner: Ranked, axis: Axis, chosen: list[str]
                     " or call a served model")
         elif axis is Axis.HARDWARE:
             text = f"training on {name} goes through {route}{source}"
+        elif axis is Axis.WORKLOAD:
+            text = f"for {name} it offers {route}{source}"
         else:
             text = f"reaching {name} takes {route}{source}"
         bad.append(text)
@@ -129,11 +133,12 @@ def capped(doc: Record, winner: Ranked) -> list[str]:
     per axis that capped them (docs/weights.md explains the cap)."""
     by_axis: dict[tuple[str, float], list[str]] = {}
     for cid, ev in winner.evidence.items():
-        if ev.capped_from is None:
+        if ev.capped_from is None or doc.rec.weights.get(cid, 0) <= 0:
             continue
         axis = next((c.capped_by for c in doc.snap.criteria if c.id == cid), None)
         where = {Axis.LANGUAGE: "its languages", Axis.HARDWARE: "its hardware",
-                 Axis.DEPLOYMENT: "its deployment targets", None: "its targets"}[axis]
+                 Axis.DEPLOYMENT: "its deployment targets"}.get(axis, "its targets") \
+            if axis is not None else "its targets"
         by_axis.setdefault((where, ev.value), []).append(doc.crit(cid))
     return [f"its strengths in {and_list(crits)} count only {num(value)} of {doc.high:g} for "
             f"this team: that is how well the team reaches {winner.name} from {where}"

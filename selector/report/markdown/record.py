@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from selector.clock import years_before
 from selector.models import Evidence, Recommendation, Snapshot
 from selector.report.markdown.text import and_list
-from selector.vocab import DEFAULT_SNAPSHOT, Axis, Status
+from selector.vocab import Axis, Status
 
 if TYPE_CHECKING:
     from datetime import date
@@ -64,11 +64,6 @@ class Record:
 
     def target(self, axis: Axis, tid: str) -> str:
         info = self.snap.target(axis, tid)
-        if info is None and self.snap.id != DEFAULT_SNAPSHOT:
-            # An older snapshot may not name its targets; the vocabulary is the same.
-            from selector.knowledge import load_snapshot
-
-            info = load_snapshot(DEFAULT_SNAPSHOT).target(axis, tid)
         return info.name if info is not None else tid
 
     def fw(self, fid: str) -> str:

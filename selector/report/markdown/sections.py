@@ -18,8 +18,12 @@ from selector.vocab import Axis, Status
 if TYPE_CHECKING:
     from selector.report.markdown.record import Record
 
-_TASKS = {"cnn": "convolutional networks (CNN)", "rnn": "recurrent networks (RNN)",
-          "transformer": "transformer models"}
+def _common(name: str) -> str:
+    """A target's name inside a sentence: "Computer vision" as "computer vision", while a
+    name that starts with an acronym ("LLM fine-tuning", "CNN") stays as it is."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
 
 
 def text(doc: Record) -> str:
@@ -59,10 +63,18 @@ def context(doc: Record) -> list[str]:
     team = []
     team.append(f"works in {and_list([doc.target(Axis.LANGUAGE, str(x)) for x in p.languages])}"
                 if p.languages else "named no language (any will do)")
-    team.append(f"mainly builds {_TASKS.get(str(p.task), str(p.task))}" if p.task
-                else "named no main task")
+    if p.runtime_languages:
+        team.append("runs models from "
+                    + and_list([doc.target(Axis.LANGUAGE, x) for x in p.runtime_languages]))
+    team.append(f"builds {and_list([_common(doc.target(Axis.WORKLOAD, w)) for w in p.workloads])}"
+                if p.workloads else "named no workload")
     team.append(f"trains on {and_list([doc.target(Axis.HARDWARE, str(h)) for h in p.hardware])}"
                 if p.hardware else "named no hardware")
+    if p.scale:
+        team.append("at the scale of "
+                    + and_list([_common(doc.target(Axis.SCALE, x)) for x in p.scale]))
+    if p.existing:
+        team.append("already has " + and_list([doc.target(Axis.EXISTING, x) for x in p.existing]))
     team.append("must run its models on "
                 f"{and_list([doc.target(Axis.DEPLOYMENT, str(d)) for d in p.deployment])}"
                 if p.deployment else "named no deployment target")

@@ -19,9 +19,7 @@ def public(text: str) -> str:
 
 
 def team_targets(rec: Recommendation, axis: Axis) -> list[str]:
-    chosen = {Axis.LANGUAGE: rec.profile.languages, Axis.HARDWARE: rec.profile.hardware,
-              Axis.DEPLOYMENT: rec.profile.deployment}[axis]
-    return [str(t.value) for t in chosen]
+    return list(rec.profile.targets(axis))
 
 
 def num(value: float) -> str:

@@ -1,0 +1,110 @@
+"""Files from other people run nothing: a folder dlselect is started in (a cloned repository, a
+download) and an answers file someone sent (each case is a row of docs/faults.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from selector.cli.app import app
+from selector.probing.runner import run_jobs
+from tests.test_probe_faults import fake
+
+runner = CliRunner()
+
+#: Modules the interpreter look-up and the probes import, planted in the working folder.
+PLANTED = ("json", "platform")
+
+# Leaves a marker, then hands back the real module, so that nothing else looks wrong (as a
+# hostile one would).
+MODULE = '''
+import importlib, os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "ran-" + __name__), "a") as marker:
+    marker.write("%s ran in pid %d\\n" % (__name__, os.getpid()))
+del sys.modules[__name__]
+path = sys.path[:]
+sys.path[:] = [p for p in path if os.path.abspath(p or ".") != here]
+try:
+    sys.modules[__name__] = importlib.import_module(__name__)
+finally:
+    sys.path[:] = path
+'''
+
+
+def plant(folder: Path) -> list[Path]:
+    """``json.py`` and ``platform.py`` in ``folder``; the markers they would leave."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in PLANTED:
+        (folder / f"{name}.py").write_text(MODULE, encoding="utf-8")
+    return [folder / f"ran-{name}" for name in PLANTED]
+
+
+def ran(markers: list[Path]) -> list[str]:
+    return [m.read_text(encoding="utf-8") for m in markers if m.exists()]
+
+
+@pytest.fixture
+def cloned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The working folder is someone else's, with modules planted; no config file, and a cache
+    of the test's own. The markers its modules would leave."""
+    monkeypatch.setenv("DLSELECT_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cloned"
+    markers = plant(folder)
+    monkeypatch.chdir(folder)
+    return markers
+
+
+def test_interpreter_discovery_runs_no_module_of_the_working_folder(cloned: list[Path]) -> None:
+    import subprocess
+
+    from selector.probing.discovery import discover
+
+    # The stand-ins work: a plain `python -c` in the folder runs both.
+    subprocess.run([sys.executable, "-c", "import json, platform"], check=True)
+    assert len(ran(cloned)) == 2
+    for marker in cloned:
+        marker.unlink()
+    found = {i.path: i for i in discover([sys.executable])}
+    assert ran(cloned) == []
+    me = found[sys.executable]
+    assert me.error is None and me.python == platform.python_version()
+    assert me.found.get("pytest") is None  # not a probed framework; only SPECS are looked up
+
+
+def test_a_relative_interpreter_path_is_inspected_and_probed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both run the interpreter in a private folder: a relative path is still the one the user
+    meant, from the working folder."""
+    from selector.probing.discovery import inspect
+
+    job = fake(tmp_path, "ok")
+    executable = Path(sys.executable)
+    (tmp_path / "env").symlink_to(executable.parent.parent)
+    monkeypatch.chdir(tmp_path)
+    relative = os.path.join("env", executable.parent.name, executable.name)  # env/bin/python
+    assert inspect(relative).error is None
+    (outcome,) = run_jobs([replace(job, interpreter=relative)])
+    assert outcome.status == "ok", outcome.reason
+
+
+@pytest.mark.frameworks
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba not installed")
+def test_a_probe_run_in_a_planted_folder_runs_none_of_its_modules(cloned: list[Path]) -> None:
+    """``dlselect probe`` end to end: the look-up and the probe (whose harness imports json and
+    platform too)."""
+    result = runner.invoke(app, ["probe", "--framework", "numba", "--format", "json",
+                                 "--refresh"])
+    assert result.exit_code == 0, result.stderr
+    assert ran(cloned) == []
+    (numba,) = json.loads(result.stdout)["results"]
+    assert numba["status"] == "ok", numba["reason"]

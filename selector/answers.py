@@ -15,6 +15,11 @@
     speed = 2.0
 
 Every key is optional but ``schema_version``; precedence is flags over file over defaults.
+
+An answers file names no program to run: it may come from someone else (a colleague, a
+repository), and the interpreters dlselect probes with run as the user. They come only from
+``--python`` on the command line and ``[probe] pythons`` in the user's own config file; a
+file with ``pythons`` is refused.
 """
 
 from __future__ import annotations
@@ -46,7 +51,6 @@ class Answers(BaseModel):
     probe: bool | None = None
     budget: str | None = None
     device: str | None = None
-    pythons: list[str] | None = Field(default=None)
     samples: int | None = Field(default=None, ge=0, le=10_000_000)
     #: numpy seeds with a non-negative integer; TOML integers are 64-bit signed.
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
@@ -60,6 +64,10 @@ def load_answers(path: Path) -> Answers:
     if version != ANSWERS_SCHEMA_VERSION:
         raise ProfileError(f"{path}: schema_version: unsupported {version!r}; this dlselect "
                            f"reads answers version {ANSWERS_SCHEMA_VERSION}")
+    if "pythons" in data:
+        raise ProfileError(f"{path}: pythons: an answers file cannot name interpreters to run; "
+                           "they come only from --python on the command line or [probe] "
+                           "pythons in your own config file")
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:

@@ -108,3 +108,36 @@ def test_a_probe_run_in_a_planted_folder_runs_none_of_its_modules(cloned: list[P
     assert ran(cloned) == []
     (numba,) = json.loads(result.stdout)["results"]
     assert numba["status"] == "ok", numba["reason"]
+
+
+def fake_interpreter(path: Path, marker: Path) -> Path:
+    """A program posing as a Python: it leaves ``marker`` and answers the look-up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho \"ran with $1\" >> '{marker}'\n"
+                    "echo '{\"python\": \"3.11.0\", \"found\": {}}'\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("command", ["recommend", "wizard"])
+def test_an_answers_file_cannot_name_an_interpreter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.setenv("DLSELECT_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    marker = tmp_path / "it-ran"
+    fake_interpreter(tmp_path / "shared" / "tools" / "python", marker)
+    answers = tmp_path / "shared" / "team.toml"
+    answers.write_text('schema_version = 1\nperson = "Colleague"\nlanguages = ["python"]\n'
+                       'task = "cnn"\nprobe = true\npythons = ["tools/python"]\n',
+                       encoding="utf-8")
+    monkeypatch.chdir(answers.parent)
+    result = runner.invoke(app, [command, "--answers", str(answers), "--samples", "0"]
+                           if command == "recommend" else [command, "--answers", str(answers)],
+                           input="")
+    assert not marker.exists(), marker.read_text(encoding="utf-8")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"dlselect: error: {answers}: pythons: an answers file cannot name interpreters to run; "
+        "they come only from --python on the command line or [probe] pythons in your own "
+        "config file"]

@@ -186,8 +186,7 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
     answers = Answers(snapshot=sid, languages=langs or None, task=task, hardware=hardware or None,
                       deployment=deployment or None, weights=weights or None,
                       method=start.method, allow_retired=allow_retired, probe=probe,
-                      budget=start.budget, device=start.device,
-                      pythons=start.pythons)
+                      budget=start.budget, device=start.device)
     console.print()
     rec = decide_from_answers(answers, people=group or None).recommendation
     from selector.report.table_format import TableFormatter

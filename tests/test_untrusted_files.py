@@ -101,13 +101,16 @@ def test_a_relative_interpreter_path_is_inspected_and_probed(
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba not installed")
 def test_a_probe_run_in_a_planted_folder_runs_none_of_its_modules(cloned: list[Path]) -> None:
     """``dlselect probe`` end to end: the look-up and the probe (whose harness imports json and
-    platform too)."""
+    platform too), named on stderr first, the JSON on stdout alone."""
     result = runner.invoke(app, ["probe", "--framework", "numba", "--format", "json",
                                  "--refresh"])
     assert result.exit_code == 0, result.stderr
     assert ran(cloned) == []
     (numba,) = json.loads(result.stdout)["results"]
     assert numba["status"] == "ok", numba["reason"]
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("dlselect: inspecting interpreters: "), result.stderr
+    assert sys.executable in first.split(": ", 2)[2].split(", ")
 
 
 def fake_interpreter(path: Path, marker: Path) -> Path:
@@ -141,3 +144,51 @@ def test_an_answers_file_cannot_name_an_interpreter(
         f"dlselect: error: {answers}: pythons: an answers file cannot name interpreters to run; "
         "they come only from --python on the command line or [probe] pythons in your own "
         "config file"]
+
+
+def test_interpreters_from_the_command_line_and_the_config_run_and_are_named_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own: ``--python`` and ``[probe] pythons`` are run, each named on stderr (one
+    line, before any runs); stdout is the JSON alone."""
+    marker = tmp_path / "it-ran"
+    given = fake_interpreter(tmp_path / "given" / "bin" / "python", marker)
+    mine = fake_interpreter(tmp_path / "mine" / "bin" / "python", marker)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[probe]\npythons = ["{mine}"]\n', encoding="utf-8")
+    monkeypatch.setenv("DLSELECT_CONFIG", str(config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # caffe cannot be installed: no probe runs, only the look-up.
+    result = runner.invoke(app, ["probe", "--framework", "caffe", "--python", str(given),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["status"] == "unavailable"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"dlselect: inspecting interpreters: {given}, {sys.executable}, "
+                               f"{mine}"), result.stderr
+    assert sum("inspecting interpreters" in line for line in lines) == 1
+    runs = marker.read_text(encoding="utf-8").splitlines()
+    assert runs.count("ran with -I") == 3  # --python twice (checked, then searched), the config's
+
+
+def test_the_wizard_names_the_interpreters_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It looks (to offer the probes), then measures: one line, before the look. (What it
+    finds and measures is stood in for: the line is the point here.)"""
+    from selector.probing import discovery, service
+    from selector.probing.models import ProbeReport
+
+    monkeypatch.setenv("DLSELECT_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setattr(discovery, "discover", lambda *_, **__: [discovery.Interpreter(
+        sys.executable, python=platform.python_version(), found={"numba": "0.1"})])
+    monkeypatch.setattr(service, "probe", lambda request, **_: ProbeReport(
+        host={}, budget=request.budget, results=[]))
+    # languages, task, hardware, deployment, priorities, retired?, probe?, save?, report
+    lines = ["python", "cnn", "cpu", "", "", "n", "y", "n", "no"]
+    result = runner.invoke(app, ["wizard", "--script"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    # Without a terminal the answers are not echoed: the line follows the question before.
+    announced = [line.split("dlselect: inspecting interpreters: ", 1)[1]
+                 for line in result.stderr.splitlines() if "inspecting interpreters" in line]
+    assert len(announced) == 1 and sys.executable in announced[0].split(", ")
+    assert (result.stderr.index("inspecting interpreters")
+            < result.stderr.index("Frameworks found here: numba 0.1"))

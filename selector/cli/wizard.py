@@ -295,9 +295,11 @@ def _slug(name: str) -> str:
 
 
 def _ask_probe(ask: Asker, console: Console, start: bool | None) -> bool:
+    from selector.cli.common import announce_interpreters
     from selector.probing.catalog import SPECS
-    from selector.probing.discovery import discover
+    from selector.probing.discovery import candidate_interpreters, discover
 
+    announce_interpreters([p for p in candidate_interpreters([]) if Path(p).exists()])
     found = []
     for interp in discover([]):
         found += [f"{s.framework} {interp.found[s.module]}" for s in SPECS

@@ -21,6 +21,11 @@ Every key is optional but ``schema_version``; precedence is flags over file over
 The words are the snapshot's targets (``dlselect kb targets``) or their aliases, so files of
 earlier releases (``task = "cnn"``, ``hardware = ["gpu", "multi-gpu"]``, ``deployment =
 ["mobile"]``) read as they did.
+
+An answers file names no program to run: it may come from someone else (a colleague, a
+repository), and the interpreters dlselect probes with run as the user. They come only from
+``--python`` on the command line and ``[probe] pythons`` in the user's own config file; a
+file with ``pythons`` is refused.
 """
 
 from __future__ import annotations
@@ -57,7 +62,6 @@ class Answers(BaseModel):
     probe: bool | None = None
     budget: str | None = None
     device: str | None = None
-    pythons: list[str] | None = Field(default=None)
     samples: int | None = Field(default=None, ge=0, le=10_000_000)
     #: numpy seeds with a non-negative integer; TOML integers are 64-bit signed.
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
@@ -80,6 +84,10 @@ def load_answers(path: Path) -> Answers:
     if version != ANSWERS_SCHEMA_VERSION:
         raise ProfileError(f"{path}: schema_version: unsupported {version!r}; this dlselect "
                            f"reads answers version {ANSWERS_SCHEMA_VERSION}")
+    if "pythons" in data:
+        raise ProfileError(f"{path}: pythons: an answers file cannot name interpreters to run; "
+                           "they come only from --python on the command line or [probe] "
+                           "pythons in your own config file")
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:

@@ -51,6 +51,7 @@ def recommend_from_answers(
     people: Sequence[tuple[str, Mapping[str, float]]] | None = None,
     cluster: str | None = None,
     measure_cluster: MeasureCluster | None = None,
+    pythons: Sequence[str] = (),
 ) -> Recommendation:
     """The recommendation for ``answers``, with the measurements in ``probe_results`` (files
     written by ``dlselect probe --output``, one machine's or several: the figures of the one
@@ -58,10 +59,12 @@ def recommend_from_answers(
     probed by ``measure_cluster``, and, when ``answers.probe`` is set, live probes run by
     ``measure`` (default: ``selector.probing.service.probe``, without progress). ``people``:
     several stakeholders' (name, weights), ranked together with ``answers`` as what they share
-    (``selector.engine.group``)."""
+    (``selector.engine.group``). ``pythons``: interpreters to search besides the usual ones
+    (``--python``); never taken from an answers file, which may come from someone else."""
     return decide_from_answers(answers, probe_results, stale_years=stale_years,
                                discover_here=discover_here, measure=measure, people=people,
-                               cluster=cluster, measure_cluster=measure_cluster).recommendation
+                               cluster=cluster, measure_cluster=measure_cluster,
+                               pythons=pythons).recommendation
 
 
 def decide_from_answers(
@@ -74,6 +77,7 @@ def decide_from_answers(
     people: Sequence[tuple[str, Mapping[str, float]]] | None = None,
     cluster: str | None = None,
     measure_cluster: MeasureCluster | None = None,
+    pythons: Sequence[str] = (),
 ) -> Decision:
     """``recommend_from_answers``, with the decision matrix and weights behind it (what the
     HTML page re-ranks from)."""
@@ -123,7 +127,7 @@ def decide_from_answers(
 
         reports = load_reports(list(probe_results or []))
         if cluster is not None:
-            request = ProbeRequest(pythons=tuple(answers.pythons or []), budget=budget,
+            request = ProbeRequest(pythons=tuple(pythons), budget=budget,
                                    device=device)
             reports.append(("--cluster", (measure_cluster or _measure_cluster)(cluster, request)))
         from selector.engine.measured import trains_on_gpu
@@ -132,7 +136,7 @@ def decide_from_answers(
     if answers.probe:
         from selector.probing.service import ProbeRequest
 
-        request = ProbeRequest(pythons=tuple(answers.pythons or []), budget=budget, device=device,
+        request = ProbeRequest(pythons=tuple(pythons), budget=budget, device=device,
                                discover_here=discover_here)
         outcomes = (outcomes or []) + list((measure or _measure)(request))
     if people:

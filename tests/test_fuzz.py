@@ -322,7 +322,6 @@ ANSWER_FIELDS: dict[str, Strategy[Any]] = {
     "allow_retired": st.booleans(),
     "probe": st.booleans(),
     "budget": ANY_TEXT,
-    "pythons": st.lists(ANY_TEXT, max_size=3),
     "samples": st.integers(0, 10_000_000),
     "seed": st.integers(0, 2**63 - 1),
 }

@@ -16,7 +16,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from typer.core import TyperGroup
 
 from selector import __version__
-from selector.cli.common import report_error
+from selector.cli.common import ANNOUNCED, report_error
 from selector.cli.kb import (
     kb_app,
     list_command,
@@ -110,6 +110,7 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        ANNOUNCED.clear()  # a new run (several run in one process under tests)
         try:
             command(*args, **kwargs)
         except DlselectError as err:

@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,24 @@ def report_error(err: DlselectError) -> None:
     print(f"dlselect: error: {err.message}", file=sys.stderr)
     if err.tip:
         print(f"Tip: {err.tip}", file=sys.stderr)
+
+
+#: The interpreters ``announce_interpreters`` has named in this run (the CLI empties it as
+#: each command starts).
+ANNOUNCED: set[str] = set()
+
+
+def announce_interpreters(paths: Sequence[str]) -> None:
+    """Name on stderr, in one line and before any of them runs, the interpreters dlselect is
+    about to start to look inside (and then to probe with), so that nothing runs unseen; one
+    already named in this run (the wizard looks, then probes) is not named again. A path that
+    would not print as it is (a control character in a folder's name) is shown quoted."""
+    new = [p for p in dict.fromkeys(paths) if p not in ANNOUNCED]
+    if not new:
+        return
+    ANNOUNCED.update(new)
+    shown = ", ".join(p if p.isprintable() else repr(p) for p in new)
+    print(f"dlselect: inspecting interpreters: {shown}", file=sys.stderr)
 
 
 def render_text(renderable: RenderableType, *, plain: bool, width: int | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -189,7 +189,7 @@ def targets_command(
     else:
         chosen = list(Axis)
     active = {f.id for f in snapshot.frameworks if f.status is not Status.RETIRED}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ax in chosen:
         for t in snapshot.vocabulary(ax):
             reach = sorted({e.framework for e in snapshot.support if e.axis is ax

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from selector.cli.common import emit, is_stdout, target
+from selector.cli.common import announce_interpreters, emit, is_stdout, target
 from selector.errors import DlselectError
 
 if TYPE_CHECKING:
@@ -217,16 +217,17 @@ def measure_with_progress(request: ProbeRequest) -> ProbeReport:
 def check_request(request: ProbeRequest) -> None:
     """What the user asked for by name must exist: an interpreter given with ``--python``
     (one found by discovery may be missing: it is reported and skipped), and with
-    ``--device gpu`` a GPU (with ``auto`` the probes fall back to the CPU)."""
-    from selector.probing.discovery import inspect
+    ``--device gpu`` a GPU (with ``auto`` the probes fall back to the CPU). Once what can be
+    checked without running anything holds, the interpreters about to be run are named on
+    stderr (``announce_interpreters``), then each ``--python`` is run to see it is a Python."""
+    from selector.probing.discovery import candidate_interpreters, inspect
     from selector.probing.service import check_frameworks
 
     check_frameworks(request.frameworks)
+    tip = "give the path of a Python interpreter, e.g. /path/to/venv/bin/python"
     for python in request.pythons:
-        found = inspect(python)
-        if found.error:
-            raise DlselectError(found.error, tip="give the path of a Python interpreter, "
-                                "e.g. /path/to/venv/bin/python")
+        if not Path(python).exists():
+            raise DlselectError(f"interpreter not found: {python}", tip=tip)
     if request.device == "gpu":
         from selector.hardware import detect
 
@@ -235,3 +236,11 @@ def check_request(request: ProbeRequest) -> None:
                                 "(nvidia-ml-py and nvidia-smi found none)",
                                 tip="use --device cpu, or --device auto (the GPU where a "
                                 "framework sees one, else the CPU)")
+    # Every interpreter that discovery will run (a missing one is reported, not run).
+    announce_interpreters([p for p in candidate_interpreters(list(request.pythons),
+                                                             here=request.discover_here)
+                           if Path(p).exists()])
+    for python in request.pythons:
+        found = inspect(python)
+        if found.error:
+            raise DlselectError(found.error, tip=tip)

@@ -212,7 +212,6 @@ def recommend_command(
         "probe": probe,
         "budget": budget,
         "device": device,
-        "pythons": python or None,
         "samples": samples,
         "seed": seed,
     }
@@ -245,7 +244,8 @@ def recommend_command(
     if to_file is not None and chart_file is not None:
         distinct(chart_file, to_file, names=("--chart", "--output"))
     decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
-                                   discover_here=discover_here, people=people, cluster=cluster)
+                                   discover_here=discover_here, people=people, cluster=cluster,
+                                   pythons=python)
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -286,6 +286,7 @@ def decide_from_answers(
     discover_here: bool = False,
     people: list[tuple[str, dict[str, float]]] | None = None,
     cluster: str | None = None,
+    pythons: list[str] | None = None,
 ) -> Decision:
     """``selector.api.decide_from_answers`` with live probes and cluster runs measured with
     progress on stderr and the recommendation's warnings printed there: ``recommend`` and the
@@ -295,7 +296,8 @@ def decide_from_answers(
 
     decision = from_answers(answers, probe_results, stale_years=stale_years,
                             discover_here=discover_here, measure=measure_live, people=people,
-                            cluster=cluster, measure_cluster=measure_cluster)
+                            cluster=cluster, measure_cluster=measure_cluster,
+                            pythons=pythons or ())
     for warning in decision.recommendation.warnings:
         typer.echo(f"dlselect: warning: {warning}", err=True)
     return decision

@@ -168,8 +168,7 @@ def _session(ask: Asker, console: Console, start: Answers, result: Console,
                       scale=scale or None, deployment=deployment or None,
                       existing=existing or None, weights=weights or None,
                       method=start.method, allow_retired=allow_retired, probe=probe,
-                      budget=start.budget, device=start.device,
-                      pythons=start.pythons)
+                      budget=start.budget, device=start.device)
     console.print()
     rec = decide_from_answers(answers, people=group or None).recommendation
     from selector.report.table_format import TableFormatter
@@ -294,9 +293,11 @@ def _slug(name: str) -> str:
 
 
 def _ask_probe(ask: Asker, console: Console, start: bool | None) -> bool:
+    from selector.cli.common import announce_interpreters
     from selector.probing.catalog import SPECS
-    from selector.probing.discovery import discover
+    from selector.probing.discovery import candidate_interpreters, discover
 
+    announce_interpreters([p for p in candidate_interpreters([]) if Path(p).exists()])
     found = []
     for interp in discover([]):
         found += [f"{s.framework} {interp.found[s.module]}" for s in SPECS

@@ -151,7 +151,10 @@ def decide_group(profile: Profile, people: Sequence[tuple[str, Mapping[str, floa
         snapshot = load_snapshot(profile.snapshot)
     from selector.engine.recommend import without_unasked
 
-    snapshot = without_unasked(snapshot, profile)
+    weighed = {c: 1.0 for _, own in people for c, w in own.items() if w > 0}
+    snapshot = without_unasked(snapshot, profile.model_copy(update={"weights": weighed}))
+    kept = {c.id for c in snapshot.criteria}
+    people = [(name, {c: w for c, w in own.items() if c in kept}) for name, own in people]
     derived = []
     for name, own in people:
         mine = profile.model_copy(update={"weights": dict(own)})

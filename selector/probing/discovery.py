@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,13 +132,32 @@ def candidate_interpreters(explicit: list[str], *, here: bool = False) -> list[s
     return result
 
 
+#: How each interpreter is started to look inside it: isolated (``-I``: neither the working
+#: folder nor the user's site-packages on ``sys.path``, no ``PYTHON*`` variables) and without
+#: bytecode litter (``-B``, since ``-I`` ignores ``PYTHONDONTWRITEBYTECODE``). With ``-c`` a
+#: plain interpreter would put the working folder first on ``sys.path``, and the look-up's
+#: ``import json, platform`` would run a ``json.py`` or ``platform.py`` of whatever folder
+#: dlselect was started in (a cloned repository, a download).
+INSPECT_FLAGS = ("-I", "-B")
+
+
 def inspect(path: str) -> Interpreter:
     if not Path(path).exists():
         return Interpreter(path, error=f"interpreter not found: {path}")
     wanted = json.dumps([[s.module, list(s.distributions)] for s in SPECS])
     try:
-        proc = subprocess.run([path, "-c", _INSPECT, wanted], capture_output=True, text=True,
-                              timeout=INSPECT_TIMEOUT_S, env=child_env(), stdin=subprocess.DEVNULL)
+        # In a private, empty folder too (as the probes run): whatever the interpreter looks
+        # for in its working folder, nobody else put there.
+        tmp = tempfile.TemporaryDirectory(prefix="dlselect-inspect-")
+    except OSError as exc:
+        return Interpreter(path, error=f"cannot inspect interpreter {path}: no temporary "
+                                       f"folder: {exc.strerror or exc}")
+    try:
+        with tmp:
+            # Named from here: a relative path would otherwise be looked up from tmp.
+            proc = subprocess.run([os.path.abspath(path), *INSPECT_FLAGS, "-c", _INSPECT, wanted],
+                                  capture_output=True, text=True, timeout=INSPECT_TIMEOUT_S,
+                                  env=child_env(), stdin=subprocess.DEVNULL, cwd=tmp.name)
     except subprocess.TimeoutExpired:
         return Interpreter(path, error=f"interpreter {path} did not answer within "
                                        f"{INSPECT_TIMEOUT_S:.0f} s")

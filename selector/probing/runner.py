@@ -198,8 +198,13 @@ def _spawn(job: Job, tmp: Path, index: int) -> _Running:
     ready_r, ready_w = os.pipe()
     output = tmp / f"{index}-{job.framework}.json"
     stderr = open(tmp / f"{index}-{job.framework}.err", "w+b")  # noqa: SIM115
-    argv = [job.interpreter, str(job.program), "--budget", job.budget, "--device", job.device,
-            "--output", str(output), "--ready-fd", str(ready_w)]
+    # The interpreter is named from dlselect's working folder: the probe starts in tmp, where a
+    # relative path (--python venv/bin/python) would be looked up. Not -I, which would take
+    # the probe's own folder (probes/, for its _harness) off sys.path: the working folder is
+    # not on it anyway (the program is a script, started in tmp), nor PYTHONPATH or the user's
+    # site-packages (child_env).
+    argv = [os.path.abspath(job.interpreter), str(job.program), "--budget", job.budget,
+            "--device", job.device, "--output", str(output), "--ready-fd", str(ready_w)]
     if job.ops:
         argv += ["--ops", ",".join(job.ops)]
     try:

@@ -10,14 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from selector.engine.matrix import DecisionMatrix, FloatArray
-from selector.engine.methods import METHODS, official_scores
+from selector.engine.methods import METHODS, scores_of
 from selector.engine.ordering import order
 from selector.vocab import Method
-
-
-def method_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """Scores of ``matrix`` by ``method``, higher always better (``selector.engine.methods``)."""
-    return official_scores(matrix, method)
 
 
 def kendall_tau(first: Sequence[int], second: Sequence[int]) -> float:
@@ -54,7 +49,7 @@ def method_agreement(matrix: DecisionMatrix,
                      methods: Sequence[Method] = tuple(METHODS)
                      ) -> MethodAgreement:
     """Rank ``matrix`` by each method (ties broken by ``ranking.order``) and compare the orders."""
-    orders = tuple(order(method_scores(matrix, m), matrix) for m in methods)
+    orders = tuple(order(scores_of(matrix, m), matrix) for m in methods)
     tau = np.array([[kendall_tau(a, b) for b in orders] for a in orders]).reshape(
         len(orders), len(orders))
     winners = tuple(matrix.alternatives[o[0]] for o in orders)

@@ -1,6 +1,6 @@
 """What ``recommend`` may not import: scikit-criteria and what it pulls in (pandas, scipy,
 matplotlib, seaborn, scikit-learn: about three quarters of a run before the numpy kernels became
-the scores)."""
+the scores), unless a flag asks for scikit-criteria (its ``--method``s)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,9 @@ def test_recommend_imports_no_scikit_criteria() -> None:
     # The ranking did run (with the numpy kernels), and scikit-criteria stayed out.
     assert '"ranking"' in proc.stdout
     assert loaded == [], proc.stderr[-2000:]
+
+
+def test_only_the_flags_that_ask_for_scikit_criteria_import_it() -> None:
+    proc, loaded = run_recommend("--method", "moora")
+    assert '"ranking"' in proc.stdout
+    assert "skcriteria" in loaded

@@ -1,6 +1,6 @@
 """The MCDA methods of ``selector.engine.methods``: each numpy kernel against published or
 hand-computed values and against scikit-criteria, the oracle, on random matrices; the
-interface's promises (decompositions add up)."""
+interface's promises (decompositions add up); scikit-criteria's extra methods."""
 
 from __future__ import annotations
 
@@ -12,11 +12,22 @@ from hypothesis.extra.numpy import arrays
 
 from selector.engine.matrix import DecisionMatrix
 from selector.engine.methods import METHODS, RANKING_METHODS, NotDecomposable, scores_of
-from selector.engine.methods.scikit_criteria import oracle_scores
+from selector.engine.methods.scikit_criteria import (
+    ExtraMethod,
+    extra_scores,
+    oracle_scores,
+)
 from selector.engine.methods.topsis import topsis
-from selector.engine.ranking import rank
+from selector.engine.profile import build_profile
+from selector.engine.ranking import order, rank
+from selector.engine.recommend import decide, with_extra_methods
+from selector.engine.robustness import method_agreement
+from selector.engine.verdict import verdict
+from selector.errors import RankingError
+from selector.knowledge import parse_snapshot
 from selector.models import RANKING_METHODS as PROFILE_METHODS
-from selector.vocab import Method
+from selector.vocab import Method, Verdict
+from tests.conftest import snapshot_data
 from tests.test_robustness import matrix, random_matrix
 
 
@@ -159,8 +170,9 @@ def test_ranking_methods_explain_their_ranking() -> None:
         assert rank(m, method).decomposition is not None
 
 
-def test_the_method_option_names_the_ranking_methods() -> None:
-    # ``--help`` may not import the registry (numpy): its text is written out, and kept true here.
+def test_the_method_option_names_the_methods() -> None:
+    # ``--help`` may not import the registry (numpy) or scikit-criteria: its text is written
+    # out, and kept true here.
     import inspect
 
     from selector.cli.recommend import recommend_command
@@ -168,4 +180,64 @@ def test_the_method_option_names_the_ranking_methods() -> None:
     option = inspect.signature(recommend_command).parameters["method"].default
     named = " or ".join(m.value for m in RANKING_METHODS).replace(
         RANKING_METHODS[0].value, f"{RANKING_METHODS[0].value} (default)", 1)
-    assert option.help == f"Ranking method: {named}."
+    assert option.help.startswith(f"Ranking method: {named}. ")
+    assert f"scikit-criteria's {' or '.join(m.value for m in ExtraMethod)}," in option.help
+
+
+# --------------------------------------------------------------------------- scikit-criteria's
+
+
+def test_moora_by_hand() -> None:
+    # Scale 1..5, so the values MOORA is given (1 + span x scaled) are the scores, minimised
+    # criteria turned round: c1 = (5, 3, 1) maximised, c2 = (5, 3, 1) minimised -> (1, 3, 5).
+    # Both columns have the norm sqrt(35); weights (0.75, 0.25):
+    #   f0 = (0.75 x 5 + 0.25 x 1) / sqrt(35) = 4 / sqrt(35), f1 = 3 / sqrt(35),
+    #   f2 = (0.75 + 1.25) / sqrt(35) = 2 / sqrt(35).
+    m = matrix([[5, 5], [3, 3], [1, 1]], [3, 1], maximise=[True, False], scale=(1.0, 5.0))
+    assert np.allclose(extra_scores(m, ExtraMethod.MOORA), np.array([4, 3, 2]) / np.sqrt(35))
+    # A criterion without weight is left out, and changes nothing.
+    zero = matrix([[5, 5, 1], [3, 3, 5], [1, 1, 2]], [3, 1, 0], maximise=[True, False, True],
+                  scale=(1.0, 5.0))
+    assert np.allclose(extra_scores(zero, ExtraMethod.MOORA), extra_scores(m, ExtraMethod.MOORA))
+
+
+@pytest.mark.parametrize("method", list(ExtraMethod))
+def test_extra_methods_rank_a_dominating_alternative_first(method: ExtraMethod) -> None:
+    m = matrix([[5, 4, 1, 2], [3, 4, 2, 2], [1, 2, 5, 2]], [1, 2, 1, 0.5],
+               maximise=[True, True, False, True], scale=(1.0, 5.0))
+    scores = extra_scores(m, method)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    assert order(scores, m)[0] == 0
+    assert extra_scores(matrix([[1, 2]], [1, 1]), method).tolist() == [1.0]
+
+
+def test_extra_methods_join_the_method_comparison() -> None:
+    m = random_matrix(5, a=6, c=5)
+    others = {str(e): extra_scores(m, e) for e in ExtraMethod}
+    result = method_agreement(m, others=others)
+    assert result.methods == (*(str(x) for x in Method), *(str(e) for e in ExtraMethod))
+    assert result.orders[:len(Method)] == method_agreement(m).orders
+    assert result.orders[-1] == order(others["multimoora"], m)
+    assert result.tau.shape == (len(result.methods),) * 2
+
+
+def test_extra_methods_count_in_the_verdict() -> None:
+    # TOPSIS, WSM, WPM and VIKOR pick f1; MOORA picks f2 (found by a seeded search).
+    snapshot = parse_snapshot(snapshot_data([[2, 1, 9], [3, 9, 5], [6, 10, 1]]), "synthetic")
+    decision = decide(build_profile(), snapshot)
+    before = decision.recommendation
+    assert before.robustness is not None and not before.robustness.methods.winners_differ
+    after = with_extra_methods(decision, [ExtraMethod.MOORA]).recommendation
+    # The ranking and its explanation stay the ranking method's.
+    assert after.ranking == before.ranking and after.margin == before.margin
+    assert after.robustness is not None and after.verdict is not None
+    methods = after.robustness.methods
+    assert list(methods.orders) == [*(str(m) for m in Method), "moora"]
+    assert methods.winners["moora"] == "f2" != methods.winners["topsis"] == "f1"
+    assert methods.winners_differ
+    assert after.verdict == verdict(after.ranking, after.robustness,
+                                    {c.id: c.name for c in snapshot.criteria})
+    assert after.verdict.kind is Verdict.TOO_CLOSE and "f2" in after.verdict.frameworks
+    skipped = decide(build_profile().model_copy(update={"samples": 0}), snapshot)
+    with pytest.raises(RankingError, match="method comparison of the robustness analysis"):
+        with_extra_methods(skipped, [ExtraMethod.MOORA])

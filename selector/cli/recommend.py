@@ -19,11 +19,12 @@ from selector.cli.common import (
     target,
     write_files,
 )
-from selector.errors import DlselectError
+from selector.errors import DlselectError, ProfileError
 
 if TYPE_CHECKING:
 
     from selector.answers import Answers
+    from selector.engine.methods.scikit_criteria import ExtraMethod
     from selector.engine.recommend import Decision
     from selector.models import Recommendation
     from selector.probing.models import Outcome
@@ -69,8 +70,14 @@ def recommend_command(
         help="CRITERION=W: set one criterion's relative weight "
         "(repeatable); the others stay as derived.",
     ),
-    method: str | None = typer.Option(
-        None, "--method", metavar="METHOD", help="Ranking method: topsis (default) or wsm."
+    method: list[str] = typer.Option(
+        [],
+        "--method",
+        metavar="METHOD",
+        help="Ranking method: topsis (default) or wsm. Repeatable, or comma-separated, with "
+        "scikit-criteria's moora or multimoora, which rank too, in the robustness analysis's "
+        "method comparison beside the four there (they do not explain a score, so the "
+        "ranking stays topsis's or wsm's).",
     ),
     allow_retired: bool | None = typer.Option(
         None,
@@ -170,6 +177,7 @@ def recommend_command(
     from selector.answers import Answers, load_answers
     from selector.engine.profile import parse_weight
 
+    ranking_method, extra = split_methods(method)
     loaded = [load_answers(f) for f in answers_file]
     base = loaded[0] if len(loaded) == 1 else Answers()
     flags = {
@@ -178,7 +186,7 @@ def recommend_command(
         "task": task,
         "hardware": hardware or None,
         "deployment": deployment or None,
-        "method": method,
+        "method": ranking_method,
         "allow_retired": allow_retired,
         "probe": probe,
         "budget": budget,
@@ -204,6 +212,10 @@ def recommend_command(
             raise DlselectError(
                 f"--chart file must end in {' or '.join(FORMATS)}, not {chart.suffix!r}"
             )
+    if extra and merged.samples == 0:
+        raise ProfileError(f"--method {','.join(extra)}: scikit-criteria's methods rank in the "
+                           "method comparison of the robustness analysis, which --samples 0 "
+                           "skips", tip="leave out --samples 0, or scikit-criteria's methods")
     # Where the results go is checked before anything is computed or written.
     out_format = output_format(fmt or ("markdown" if adr_dir is not None else "table"))
     from selector.cli import adr
@@ -217,6 +229,14 @@ def recommend_command(
         distinct(chart_file, to_file, names=("--chart", "--output"))
     decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
                                    discover_here=discover_here, people=people, cluster=cluster)
+    if extra:
+        from selector.engine.recommend import with_extra_methods
+
+        decision = with_extra_methods(decision, extra)
+        if ranking_method is None:
+            verb = "rank" if len(extra) > 1 else "ranks"
+            typer.echo(f"dlselect: {' and '.join(extra)} {verb} in the method comparison; "
+                       f"{decision.recommendation.method} ranks and explains", err=True)
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -247,6 +267,32 @@ def recommend_command(
     else:
         write_files(files)
         print_stdout(report)
+
+
+def split_methods(values: list[str]) -> tuple[str | None, list[ExtraMethod]]:
+    """``--method``'s values (each may list several, comma-separated): the ranking method, if
+    one is named, and scikit-criteria's methods, in the order given."""
+    from selector.engine.methods import RANKING_METHODS
+    from selector.engine.methods.scikit_criteria import ExtraMethod
+
+    ranking: list[str] = []
+    extra: list[ExtraMethod] = []
+    for name in (n.strip().lower() for v in values for n in v.split(",") if n.strip()):
+        if name in {m.value for m in ExtraMethod}:
+            if ExtraMethod(name) not in extra:
+                extra.append(ExtraMethod(name))
+        elif name in {m.value for m in RANKING_METHODS}:
+            ranking.append(name)
+        else:
+            raise ProfileError(
+                f"unknown method {name!r}; allowed: {', '.join(m.value for m in RANKING_METHODS)}"
+                f" (rank and explain), {', '.join(m.value for m in ExtraMethod)} "
+                "(scikit-criteria's, compared)")
+    if len(set(ranking)) > 1:
+        raise ProfileError(f"one ranking method at a time, not {' and '.join(ranking)}",
+                           tip="scikit-criteria's methods can be added to it: "
+                           f"--method {ranking[0]},moora")
+    return (ranking[0] if ranking else None), extra
 
 
 def decide_from_answers(

@@ -1,23 +1,40 @@
 """The decision matrix handed to scikit-criteria, the MCDA library, which is imported here only
 and only when called: it loads pandas, scipy and matplotlib (about 2 s and 140 MB), to compute
 numbers the numpy kernels of this package already compute. It is used where it adds something:
-as the oracle. ``oracle_scores`` is every method of ``METHODS`` computed by scikit-criteria, the
-reference the tests hold each numpy kernel to.
+
+- ``oracle_scores``: every method of ``METHODS`` computed by scikit-criteria, the reference the
+  tests hold each numpy kernel to;
+- ``ExtraMethod``: scikit-criteria's methods that dlselect does not implement, which
+  ``recommend --method`` adds to the method comparison of the robustness analysis
+  (``extra_scores``). They rank but do not explain: no score of theirs is split by criterion.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
-from selector.engine.matrix import DecisionMatrix, FloatArray
+from selector.engine.matrix import DecisionMatrix, FloatArray, vector_normalised
 from selector.engine.methods.interface import BoolArray
 from selector.engine.methods.vikor import V
 from selector.engine.methods.wpm import positive
 from selector.vocab import Method
+
+
+class ExtraMethod(StrEnum):
+    """scikit-criteria's methods that ``recommend --method`` can add to the comparison."""
+
+    #: The ratio system of MOORA (Brauers and Zavadskas 2006): the weighted sum of the
+    #: vector-normalised values (``agg.moora.RatioMOORA``).
+    MOORA = "moora"
+    #: MULTIMOORA (Brauers and Zavadskas 2010): the ratio system, the reference point and the
+    #: full multiplicative form, combined by how often an alternative's three ranks dominate
+    #: another's (``agg.moora.MultiMOORA``); the score is that count.
+    MULTIMOORA = "multimoora"
 
 
 def _dm(values: FloatArray, matrix: DecisionMatrix, keep: BoolArray | None = None,
@@ -100,3 +117,21 @@ def oracle_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
     if len(matrix.alternatives) == 1:
         return np.ones(1)
     return _ORACLE[method](matrix)
+
+
+def extra_scores(matrix: DecisionMatrix, method: ExtraMethod) -> FloatArray:
+    """Scores, higher better, by one of scikit-criteria's methods (``ExtraMethod``).
+
+    They are given the values the weighted product uses (1 + span x scaled: the snapshot's
+    scores with minimised criteria turned round, shifted to start at 1, so all are > 0, as the
+    full multiplicative form needs), each column divided by its Euclidean norm, as MOORA's
+    ratios are; criteria without weight are left out (their logarithm would be -inf in the
+    full multiplicative form, and they count for nothing in the other two)."""
+    if len(matrix.alternatives) == 1:
+        return np.ones(1)
+    from skcriteria.agg.moora import MultiMOORA, RatioMOORA
+
+    keep = matrix.weights > 0
+    values = vector_normalised(positive(matrix.unit(), matrix.maximise, matrix.span))[:, keep]
+    ranker = {ExtraMethod.MOORA: RatioMOORA, ExtraMethod.MULTIMOORA: MultiMOORA}[method]()
+    return np.asarray(ranker.evaluate(_dm(values, matrix, keep)).e_.score, dtype=np.float64)

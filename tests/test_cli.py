@@ -76,6 +76,30 @@ def test_scikit_criteria_methods_join_the_method_comparison() -> None:
     assert "dlselect: moora ranks in the method comparison; topsis ranks and explains" in err
 
 
+def test_cross_check_says_scikit_criteria_ranks_alike() -> None:
+    code, out, err = run("recommend", "--kb", "2017", "--cross-check", "--format", "json")
+    assert code == 0, err
+    assert "\ndlselect: cross-check: scikit-criteria " in err
+    assert "ranks as dlselect does by TOPSIS, WSM, WPM and VIKOR (scores at most" in err
+    _, plain, _ = run("recommend", "--kb", "2017", "--format", "json")
+    assert json.loads(out)["ranking"] == json.loads(plain)["ranking"]
+
+
+def test_cross_check_fails_on_a_wrong_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from selector.engine.methods import METHODS
+    from selector.vocab import Method
+
+    wsm = type(METHODS[Method.WSM])
+    right = wsm.scores
+    monkeypatch.setattr(wsm, "scores", lambda self, unit, w, maximise, span:
+                        right(self, unit, w, maximise, span) + 0.01 * unit[..., 0])
+    code, out, err = run("recommend", "--kb", "2017", "--cross-check", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["ranking"]  # the result is still written
+    assert "dlselect: cross-check: scikit-criteria" in err and "differs by WSM" in err
+    assert "TOPSIS" not in err
+
+
 def test_table_shows_ranking_and_exclusions() -> None:
     code, out, _ = run("recommend", "--kb", "2017", "--language", "python", "--task", "cnn")
     assert code == 0

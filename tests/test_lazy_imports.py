@@ -1,6 +1,6 @@
 """What ``recommend`` may not import: scikit-criteria and what it pulls in (pandas, scipy,
 matplotlib, seaborn, scikit-learn: about three quarters of a run before the numpy kernels became
-the scores), unless a flag asks for scikit-criteria (its ``--method``s)."""
+the scores), unless a flag asks for scikit-criteria (``--cross-check``, its ``--method``s)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 #: scikit-criteria and its dependencies that nothing else on the ``recommend`` path imports.
@@ -40,7 +42,8 @@ def test_recommend_imports_no_scikit_criteria() -> None:
     assert loaded == [], proc.stderr[-2000:]
 
 
-def test_only_the_flags_that_ask_for_scikit_criteria_import_it() -> None:
-    proc, loaded = run_recommend("--method", "moora")
+@pytest.mark.parametrize("flags", [("--cross-check",), ("--method", "moora")])
+def test_only_the_flags_that_ask_for_scikit_criteria_import_it(flags: tuple[str, ...]) -> None:
+    proc, loaded = run_recommend(*flags)
     assert '"ranking"' in proc.stdout
     assert "skcriteria" in loaded

@@ -1,8 +1,11 @@
 """The MCDA methods of ``selector.engine.methods``: each numpy kernel against published or
 hand-computed values and against scikit-criteria, the oracle, on random matrices; the
-interface's promises (decompositions add up); scikit-criteria's extra methods."""
+interface's promises (decompositions add up); scikit-criteria's extra methods and the
+cross-check."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ from selector.engine.matrix import DecisionMatrix
 from selector.engine.methods import METHODS, RANKING_METHODS, NotDecomposable, scores_of
 from selector.engine.methods.scikit_criteria import (
     ExtraMethod,
+    cross_check,
     extra_scores,
     oracle_scores,
 )
@@ -219,6 +223,20 @@ def test_extra_methods_join_the_method_comparison() -> None:
     assert result.orders[:len(Method)] == method_agreement(m).orders
     assert result.orders[-1] == order(others["multimoora"], m)
     assert result.tau.shape == (len(result.methods),) * 2
+
+
+def test_cross_check_agrees_and_catches_a_broken_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = random_matrix(11, a=7, c=6)
+    checks = cross_check(m)
+    assert [c.method for c in checks] == list(Method)
+    assert all(c.agrees for c in checks) and max(c.difference for c in checks) < 1e-12
+    # A TOPSIS kernel that forgets the minimised criteria: the oracle no longer agrees.
+    topsis_impl = METHODS[Method.TOPSIS]
+    broken = dataclasses.replace(m, maximise=np.ones_like(m.maximise))
+    monkeypatch.setattr(type(topsis_impl), "scores",
+                        lambda self, unit, w, maximise, span: topsis(unit, w, broken.maximise))
+    (check,) = cross_check(m, [Method.TOPSIS])
+    assert not check.agrees and check.difference > 1e-3
 
 
 def test_extra_methods_count_in_the_verdict() -> None:

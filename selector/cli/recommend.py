@@ -79,6 +79,12 @@ def recommend_command(
         "method comparison beside the four there (they do not explain a score, so the "
         "ranking stays topsis's or wsm's).",
     ),
+    cross_check: bool = typer.Option(
+        False,
+        "--cross-check",
+        help="Rank again with scikit-criteria, the library dlselect's methods are tested "
+        "against, and say on stderr whether it ranks alike (exit 1 if not).",
+    ),
     allow_retired: bool | None = typer.Option(
         None,
         "--allow-retired/--exclude-retired",
@@ -237,6 +243,7 @@ def recommend_command(
             verb = "rank" if len(extra) > 1 else "ranks"
             typer.echo(f"dlselect: {' and '.join(extra)} {verb} in the method comparison; "
                        f"{decision.recommendation.method} ranks and explains", err=True)
+    agrees = report_cross_check(decision) if cross_check else True
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -267,6 +274,8 @@ def recommend_command(
     else:
         write_files(files)
         print_stdout(report)
+    if not agrees:
+        raise typer.Exit(1)
 
 
 def split_methods(values: list[str]) -> tuple[str | None, list[ExtraMethod]]:
@@ -293,6 +302,32 @@ def split_methods(values: list[str]) -> tuple[str | None, list[ExtraMethod]]:
                            tip="scikit-criteria's methods can be added to it: "
                            f"--method {ranking[0]},moora")
     return (ranking[0] if ranking else None), extra
+
+
+def report_cross_check(decision: Decision) -> bool:
+    """Rank the decision matrix again with scikit-criteria, print on stderr whether every
+    method ranks alike, and return that."""
+    from selector.engine.methods.scikit_criteria import TOLERANCE, cross_check, version
+
+    matrix = decision.matrix
+    checks = cross_check(matrix)
+    library = f"scikit-criteria {version()}"
+    methods = [c.method.upper() for c in checks]
+    names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
+    if all(c.agrees for c in checks):
+        apart = max(c.difference for c in checks)
+        typer.echo(f"dlselect: cross-check: {library} ranks as dlselect does by {names} "
+                   f"(scores at most {apart:.1e} apart)", err=True)
+        return True
+    for c in checks:
+        if c.agrees:
+            continue
+        shown = ", ".join(matrix.alternatives[i] for i in c.theirs)
+        ours = ", ".join(matrix.alternatives[i] for i in c.ours)
+        typer.echo(f"dlselect: cross-check: {library} differs by {c.method.upper()}: {shown} "
+                   f"(dlselect: {ours}); scores up to {c.difference:.1e} apart "
+                   f"(tolerance {TOLERANCE:.0e})", err=True)
+    return False
 
 
 def decide_from_answers(

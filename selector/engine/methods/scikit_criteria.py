@@ -3,7 +3,8 @@ and only when called: it loads pandas, scipy and matplotlib (about 2 s and 140 M
 numbers the numpy kernels of this package already compute. It is used where it adds something:
 
 - ``oracle_scores``: every method of ``METHODS`` computed by scikit-criteria, the reference the
-  tests hold each numpy kernel to;
+  tests hold each numpy kernel to, and what ``recommend --cross-check`` reranks with
+  (``cross_check``);
 - ``ExtraMethod``: scikit-criteria's methods that dlselect does not implement, which
   ``recommend --method`` adds to the method comparison of the robustness analysis
   (``extra_scores``). They rank but do not explain: no score of theirs is split by criterion.
@@ -13,16 +14,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from selector.engine.matrix import DecisionMatrix, FloatArray, vector_normalised
+from selector.engine.methods import METHODS, scores_of
 from selector.engine.methods.interface import BoolArray
 from selector.engine.methods.vikor import V
 from selector.engine.methods.wpm import positive
+from selector.engine.ordering import order
 from selector.vocab import Method
+
+#: Scores of the two implementations further apart than this disagree (the tests' tolerance).
+TOLERANCE = 1e-9
 
 
 class ExtraMethod(StrEnum):
@@ -135,3 +142,38 @@ def extra_scores(matrix: DecisionMatrix, method: ExtraMethod) -> FloatArray:
     values = vector_normalised(positive(matrix.unit(), matrix.maximise, matrix.span))[:, keep]
     ranker = {ExtraMethod.MOORA: RatioMOORA, ExtraMethod.MULTIMOORA: MultiMOORA}[method]()
     return np.asarray(ranker.evaluate(_dm(values, matrix, keep)).e_.score, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """One method's ranking by its numpy kernel against the same method in scikit-criteria."""
+
+    method: Method
+    ours: tuple[int, ...]  # row indices, best first (``ordering.order``)
+    theirs: tuple[int, ...]
+    #: The largest difference between the two implementations' scores.
+    difference: float
+
+    @property
+    def agrees(self) -> bool:
+        return self.ours == self.theirs and self.difference <= TOLERANCE
+
+
+def cross_check(matrix: DecisionMatrix,
+                methods: Sequence[Method] = tuple(METHODS)) -> tuple[CrossCheck, ...]:
+    """Rank ``matrix`` by each of ``methods`` twice, with the numpy kernel and with
+    scikit-criteria, ties broken alike."""
+    checks = []
+    for method in methods:
+        ours, theirs = scores_of(matrix, method), oracle_scores(matrix, method)
+        checks.append(CrossCheck(method=method, ours=order(ours, matrix),
+                                 theirs=order(theirs, matrix),
+                                 difference=float(np.max(np.abs(ours - theirs)))))
+    return tuple(checks)
+
+
+def version() -> str:
+    """scikit-criteria's version."""
+    import skcriteria
+
+    return str(skcriteria.VERSION)

@@ -1,5 +1,6 @@
-"""a. CLI latency and memory: ``dlselect --help`` and ``recommend --no-probe`` against
-``import skcriteria``."""
+"""a. CLI latency and memory: ``dlselect --help``, and ``recommend --no-probe`` against
+``import skcriteria`` (what recommend cost before the numpy kernels became the scores, and no
+longer imports) and against the floor, ``import numpy, pydantic`` (what it cannot do without)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from _common import (
     DLSELECT,
+    FLOOR_IMPORT,
     HEAVY,
     HELP_TARGET_S,
     PY,
@@ -64,8 +66,8 @@ def cached_bytecode_env(folder: str) -> dict[str, str]:
 
     An installed package has its modules compiled (pip writes the ``.pyc`` files), and so has
     scikit-criteria here; a checkout run with ``PYTHONDONTWRITEBYTECODE`` set would compile every
-    ``selector`` module from source on each run, a cost (about 0.07 s) that ``import
-    skcriteria`` does not pay. ``PYTHONPYCACHEPREFIX`` keeps the cache out of the checkout."""
+    ``selector`` module from source on each run, a cost (about 0.07 s) that the imports it is
+    compared with do not pay. ``PYTHONPYCACHEPREFIX`` keeps the cache out of the checkout."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = folder
     return env
@@ -108,6 +110,7 @@ def _measure(runs: int, env: dict[str, str]) -> Section:
         "bare": [PY, "-c", "pass"],
         "recommend": rec,
         "skcriteria": [PY, "-c", "import skcriteria"],
+        "floor": [PY, "-c", FLOOR_IMPORT],
         "samples0": [*rec, "--samples", "0"],
     }
     for argv in commands.values():  # untimed: fills the bytecode cache
@@ -145,41 +148,49 @@ def _measure(runs: int, env: dict[str, str]) -> Section:
     else:
         mod_fig.failures.append(check_failure)
 
-    trio = interleaved(runs, {
+    rounds = interleaved(runs, {
         "recommend": lambda: run(commands["recommend"], timeout_s=180, env=env, cwd=ROOT),
         "skcriteria": lambda: run(commands["skcriteria"], timeout_s=120, env=env, cwd=ROOT),
+        "floor": lambda: run(commands["floor"], timeout_s=120, env=env, cwd=ROOT),
         "samples0": lambda: run(commands["samples0"], timeout_s=180, env=env, cwd=ROOT),
     }, "a: recommend")
     bad_json = 0
-    for r in trio["recommend"]:
+    for r in rounds["recommend"]:
         if r.ok:
             try:
                 if "robustness" not in json.loads(r.stdout):
                     bad_json += 1
             except ValueError:
                 bad_json += 1
-    rec_s, sk_s, s0_s = (walls(trio[k]) for k in ("recommend", "skcriteria", "samples0"))
+    rec_s, sk_s, floor_s, s0_s = (walls(rounds[k])
+                                  for k in ("recommend", "skcriteria", "floor", "samples0"))
     ratio_fig = Figure("a.ratio", "a. `recommend --no-probe --format json` / "
                        "`python -c \"import skcriteria\"`", "x", ratios(rec_s, sk_s),
                        f"<= {RECOMMEND_RATIO_TARGET}x", lambda m: m <= RECOMMEND_RATIO_TARGET, 5,
-                       failures(trio["recommend"]) + failures(trio["skcriteria"]))
-    ratio0_fig = Figure("a.ratio0", "a. the same with `--samples 0` (no SMAA; for information)",
-                        "x", ratios(s0_s, sk_s), failures=failures(trio["samples0"]))
-    rss = [r.maxrss_mb for r in trio["recommend"] if r.ok]
+                       failures(rounds["recommend"]) + failures(rounds["skcriteria"]))
+    floor_fig = Figure("a.floor", "a. the same / the floor, `python -c \"import numpy, "
+                       "pydantic\"` (for information)", "x", ratios(rec_s, floor_s),
+                       failures=failures(rounds["floor"]))
+    ratio0_fig = Figure("a.ratio0", "a. `recommend ... --samples 0` (no SMAA) / the floor (for "
+                        "information)", "x", ratios(s0_s, floor_s),
+                        failures=failures(rounds["samples0"]))
+    rss = [r.maxrss_mb for r in rounds["recommend"] if r.ok]
     rss_fig = Figure("a.rss", "a. peak memory (max RSS) of `recommend --no-probe`", "MB", rss,
                      f"< {RECOMMEND_RSS_TARGET_MB:.0f} MB",
-                     lambda m: m < RECOMMEND_RSS_TARGET_MB, 5, failures(trio["recommend"]))
-    sk_rss = [r.maxrss_mb for r in trio["skcriteria"] if r.ok]
+                     lambda m: m < RECOMMEND_RSS_TARGET_MB, 5, failures(rounds["recommend"]))
+    sk_rss, floor_rss, s0_rss = ([r.maxrss_mb for r in rounds[k] if r.ok]
+                                 for k in ("skcriteria", "floor", "samples0"))
     imports = top_level_imports(PY, RECOMMEND_INPROCESS, env)
+    library = False  # scikit-criteria on the recommend path, which it must not be
     if isinstance(imports, str):
         import_text = f"not available ({imports})"
     else:
-        beyond = [(m, t) for m, t in imports if m != "skcriteria" and t >= 0.02]
-        sk_time = next((t for m, t in imports if m == "skcriteria"), None)
-        import_text = (f"`import skcriteria` {fmt_opt(sk_time, 's')}, then "
-                       + ", ".join(f"`{m}` {fmt(t, 's')}" for m, t in beyond[:6])
-                       + (f"; {len(beyond) - 6} more of >= 20 ms" if len(beyond) > 6 else ""))
-    s0_rss = [r.maxrss_mb for r in trio["samples0"] if r.ok]
+        beyond = [(m, t) for m, t in imports if t >= 0.02]
+        library = any(m.split(".")[0] == "skcriteria" for m, _ in imports)
+        import_text = (", ".join(f"`{m}` {fmt(t, 's')}" for m, t in beyond[:6])
+                       + (f"; {len(beyond) - 6} more of >= 20 ms" if len(beyond) > 6 else "")
+                       + ("; scikit-criteria among them" if library
+                          else "; scikit-criteria not imported"))
 
     # Likely reasons, from the same runs.
     m_help, m_bare = median_or_none(help_s), median_or_none(bare_s)
@@ -195,29 +206,30 @@ def _measure(runs: int, env: dict[str, str]) -> Section:
         mod_fig.reason = (f"the `--help` path imports {', '.join(heavy)}; a command module "
                           "imported at start-up by `selector/cli/app.py` imports it at module "
                           "level instead of inside the command.")
-    m_rec, m_sk, m_s0 = (median_or_none(x) for x in (rec_s, sk_s, s0_s))
-    if needs_reason(ratio_fig) and m_rec and m_sk and m_s0:
+    m_rec, m_sk, m_floor, m_s0 = (median_or_none(x) for x in (rec_s, sk_s, floor_s, s0_s))
+    if needs_reason(ratio_fig) and m_rec and m_sk and m_floor and m_s0:
         ratio_fig.reason = (
-            f"medians: recommend {fmt(m_rec, 's')}, the same with `--samples 0` "
-            f"{fmt(m_s0, 's')}, `import skcriteria` {fmt(m_sk, 's')}. The robustness analysis "
-            f"(SMAA over 2 x {DEFAULT_SAMPLES:,} weight samples, the critical-weight grid search "
-            f"and the four-method agreement) costs about {fmt(m_rec - m_s0, 's')} "
-            f"({(m_rec - m_s0) / m_sk:.2f}x of the import); the rest of the pipeline beyond "
-            f"importing scikit-criteria (interpreter and CLI start, pydantic models, knowledge "
-            f"base, ranking, JSON) about {fmt(m_s0 - m_sk, 's')} "
-            f"({(m_s0 - m_sk) / m_sk:.2f}x). The imports, by `-X importtime` (one run, "
-            f"top-level imports of >= 20 ms): {import_text}."
-            + (" `skcriteria.preprocessing.scalers` (imported for `VectorScaler` by "
-               "`ranking.skcriteria_scores`) pulls in scikit-learn, which `import skcriteria` "
-               "alone does not load." if "`skcriteria.preprocessing.scalers`" in import_text
-               else ""))
-    if needs_reason(rss_fig) and rss and sk_rss:
-        rss_fig.reason = (f"`import skcriteria` alone peaks at "
-                          f"{fmt(statistics.median(sk_rss), 'MB')}, `--samples 0` at "
+            ("scikit-criteria is imported on the `recommend` path again (`-X importtime`), "
+             "which only `--cross-check` and its `--method`s should do. " if library else "")
+            + f"medians: recommend {fmt(m_rec, 's')}, the same with `--samples 0` "
+            f"{fmt(m_s0, 's')}, the floor (`{FLOOR_IMPORT}`) {fmt(m_floor, 's')}, `import "
+            f"skcriteria` {fmt(m_sk, 's')}. The robustness analysis (SMAA over 2 x "
+            f"{DEFAULT_SAMPLES:,} weight samples, the critical-weight grid search and the "
+            f"four-method agreement) costs about {fmt(m_rec - m_s0, 's')}; the rest of the "
+            "pipeline beyond the floor (interpreter and CLI start, typer, the pydantic models, "
+            f"the knowledge base, ranking, JSON) about {fmt(m_s0 - m_floor, 's')}. The imports, "
+            f"by `-X importtime` (one run, top-level imports of >= 20 ms): {import_text}.")
+    if needs_reason(rss_fig) and rss and floor_rss:
+        rss_fig.reason = ((f"scikit-criteria is imported on the `recommend` path again "
+                           f"(`import skcriteria` alone peaks at "
+                           f"{fmt(statistics.median(sk_rss), 'MB') if sk_rss else '?'}). "
+                           if library else "")
+                          + f"The floor alone peaks at {fmt(statistics.median(floor_rss), 'MB')},"
+                          f" `--samples 0` at "
                           f"{fmt(statistics.median(s0_rss), 'MB') if s0_rss else '?'}; the "
                           "rest is dlselect's own work (robustness arrays, models).")
 
-    sec.figures = [help_fig, bare_fig, mod_fig, ratio_fig, ratio0_fig, rss_fig]
+    sec.figures = [help_fig, bare_fig, mod_fig, ratio_fig, floor_fig, ratio0_fig, rss_fig]
     sec.lines = [
         f"`dlselect --help` and `python -c pass` (`{PY.relative_to(ROOT)}`), alternated, "
         f"{2 * runs} runs each. Then, in a child process, the `--help` path run in-process "
@@ -229,9 +241,13 @@ def _measure(runs: int, env: dict[str, str]) -> Section:
         "",
         "`dlselect recommend --no-probe --format json` (built-in defaults, which include the "
         f"robustness analysis with {DEFAULT_SAMPLES:,} weight samples), `python -c \"import "
-        "skcriteria\"` and `recommend ... --samples 0` rotated (A B C, B C A, C A B, ...), "
+        f"skcriteria\"`, the floor `python -c \"{FLOOR_IMPORT}\"` and `recommend ... "
+        "--samples 0` rotated (A B C D, B C D A, ...), "
         f"{runs} runs each; each ratio is taken within one round. Peak memory is each "
-        "process's `ru_maxrss` from `wait4`.",
+        "process's `ru_maxrss` from `wait4`. The numpy kernels are the scores, so `recommend` "
+        "does not import scikit-criteria (only `--cross-check` and scikit-criteria's "
+        "`--method`s do): its import is the yardstick of what `recommend` cost when it did, "
+        "and the floor the two libraries it cannot start without.",
         "",
         "Every command of this part runs as an installed package would: with Python's bytecode "
         "cache on (in a temporary `PYTHONPYCACHEPREFIX`, `PYTHONDONTWRITEBYTECODE` unset) and "
@@ -246,6 +262,8 @@ def _measure(runs: int, env: dict[str, str]) -> Section:
         f"{fmt_opt(median_or_none(s0_rss), 'MB')} |",
         f"| `python -c \"import skcriteria\"` | {fmt_opt(m_sk, 's')} | "
         f"{fmt_opt(median_or_none(sk_rss), 'MB')} |",
+        f"| `python -c \"{FLOOR_IMPORT}\"` | {fmt_opt(m_floor, 's')} | "
+        f"{fmt_opt(median_or_none(floor_rss), 'MB')} |",
         "",
         "Where `recommend` spends its import time (`python -X importtime`, the command run "
         f"in-process once; top-level imports, cumulative): {import_text}.",

@@ -51,7 +51,8 @@ def measure(runs: int, loop_samples: int) -> Section:
         "around the matrix's weights) and ranks the matrix under every one: "
         f"{rankings:,} rankings, with tie-breaking and rank counting;",
         f"- **per-sample loop**: for each of {data['loop_samples']} weight vectors (half "
-        "uniform, half around, the same distributions), `ranking.skcriteria_scores` on the "
+        "uniform, half around, the same distributions), scikit-criteria's TOPSIS "
+        "(`scikit_criteria.oracle_scores`) on the "
         "matrix with those weights, `ranking.order` (the same tie-breaking) and the rank "
         "count. Its time per sample is **extrapolated** (multiplied) to "
         f"{rankings:,} samples, the number of rankings `smaa` does: like is compared with "

@@ -7,9 +7,9 @@ by TOPSIS (dlselect's default method):
 - ``smaa``: ``selector.engine.robustness.smaa(matrix, TOPSIS, samples=100_000)``, which ranks
   the matrix under 100,000 uniform and 100,000 "around" weight vectors: 200,000 rankings;
 - ``loop``: for each of ``--loop-samples`` weight vectors (half uniform, half around, the same
-  distributions), ``ranking.skcriteria_scores`` on the matrix with those weights, then
-  ``ranking.order`` (the ranking with its tie-breaking) and the rank count: one ranking per
-  sample, what SMAA would cost without the vectorised path.
+  distributions), scikit-criteria's TOPSIS (``scikit_criteria.oracle_scores``) on the matrix
+  with those weights, then ``ranking.order`` (the ranking with its tie-breaking) and the rank
+  count: one ranking per sample, what SMAA would cost without the vectorised path.
 
 The two alternate (smaa, loop, loop, smaa, ...) ``--runs`` times each, after a warm-up of both.
 The loop also checks that it ranks every sample exactly as the vectorised code does.
@@ -25,7 +25,8 @@ import time
 import numpy as np
 
 from selector.engine.matrix import DecisionMatrix
-from selector.engine.ranking import order, skcriteria_scores
+from selector.engine.methods.scikit_criteria import oracle_scores
+from selector.engine.ranking import order
 from selector.engine.robustness import (
     default_concentration,
     ranks_from_scores,
@@ -72,7 +73,7 @@ def per_sample_loop(matrix: DecisionMatrix, weights: np.ndarray) -> tuple[float,
     start = time.perf_counter()
     for i, w in enumerate(weights):
         sample = dataclasses.replace(matrix, weights=w)
-        best_first = order(skcriteria_scores(sample, Method.TOPSIS), sample)
+        best_first = order(oracle_scores(sample, Method.TOPSIS), sample)
         counts[list(best_first), np.arange(n)] += 1
         firsts[i] = best_first[0]
     return time.perf_counter() - start, firsts

@@ -58,6 +58,48 @@ def test_wsm_method_and_scores_sorted() -> None:
         assert entry["score"] == pytest.approx(sum(entry["contributions"].values()), abs=1e-5)
 
 
+def test_scikit_criteria_methods_join_the_method_comparison() -> None:
+    code, out, err = run("recommend", "--kb", "2017", "--method", "multimoora,wsm",
+                         "--method", "moora", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["method"] == "wsm"  # the ranking method ranks and explains
+    methods = doc["robustness"]["methods"]
+    assert list(methods["orders"]) == ["topsis", "wsm", "wpm", "vikor", "multimoora", "moora"]
+    assert "moora/multimoora" not in methods["kendall_tau"]
+    assert "multimoora/moora" in methods["kendall_tau"]
+    assert set(methods["winners"]) == set(methods["orders"])
+    _, plain, _ = run("recommend", "--kb", "2017", "--method", "wsm", "--format", "json")
+    assert json.loads(plain)["ranking"] == doc["ranking"]
+    code, _, err = run("recommend", "--kb", "2017", "--method", "moora")
+    assert code == 0
+    assert "dlselect: moora ranks in the method comparison; topsis ranks and explains" in err
+
+
+def test_cross_check_says_scikit_criteria_ranks_alike() -> None:
+    code, out, err = run("recommend", "--kb", "2017", "--cross-check", "--format", "json")
+    assert code == 0, err
+    assert "\ndlselect: cross-check: scikit-criteria " in err
+    assert "ranks as dlselect does by TOPSIS, WSM, WPM and VIKOR (scores at most" in err
+    _, plain, _ = run("recommend", "--kb", "2017", "--format", "json")
+    assert json.loads(out)["ranking"] == json.loads(plain)["ranking"]
+
+
+def test_cross_check_fails_on_a_wrong_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from selector.engine.methods import METHODS
+    from selector.vocab import Method
+
+    wsm = type(METHODS[Method.WSM])
+    right = wsm.scores
+    monkeypatch.setattr(wsm, "scores", lambda self, unit, w, maximise, span:
+                        right(self, unit, w, maximise, span) + 0.01 * unit[..., 0])
+    code, out, err = run("recommend", "--kb", "2017", "--cross-check", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["ranking"]  # the result is still written
+    assert "dlselect: cross-check: scikit-criteria" in err and "differs by WSM" in err
+    assert "TOPSIS" not in err
+
+
 def test_table_shows_ranking_and_exclusions() -> None:
     code, out, _ = run("recommend", "--kb", "2017", "--language", "python", "--task", "cnn")
     assert code == 0
@@ -100,6 +142,11 @@ BAD_INPUTS = [
     (["--weight", "beauty=2"], "unknown criterion 'beauty' in --weight; snapshot 2017 has:"),
     (["--kb", "1999"], "unknown knowledge snapshot '1999'; built in: 2017, current"),
     (["--method", "electre"], "unknown method 'electre'; allowed: topsis, wsm"),
+    (["--method", "vikor"], "unknown method 'vikor'; allowed: topsis, wsm (rank and explain), "
+                            "moora, multimoora (scikit-criteria's, compared)"),
+    (["--method", "topsis", "--method", "wsm"], "one ranking method at a time, not topsis and wsm"),
+    (["--method", "moora", "--samples", "0"], "--method moora: scikit-criteria's methods rank in "
+                                              "the method comparison of the robustness analysis"),
     (["--weight", "speed=-1"], "weight of 'speed' must be >= 0, got -1.0"),
     (["--weight", "speed=nan"], "weight of 'speed' must be a finite number, got nan"),
     (["--weight", "speed=inf"], "weight of 'speed' must be a finite number, got inf"),

@@ -23,8 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli.app import app
+from selector.engine.methods import scores_of
 from selector.engine.profile import build_profile
-from selector.engine.ranking import order, skcriteria_scores
+from selector.engine.ranking import order
 from selector.engine.recommend import Decision, decide
 from selector.errors import DlselectError
 from selector.probing.models import Outcome
@@ -234,13 +235,13 @@ def test_page_scores_equal_the_engine(browser: WebDriver, tmp_path: Path, kb: st
     pages = browser.execute_script(
         "return arguments[0].map(w => window.dlselect.rerank(w))", vectors)
     method_ = decision.recommendation.method
-    initial = order(skcriteria_scores(matrix, method_), matrix)
+    initial = order(scores_of(matrix, method_), matrix)
     orders_differ = 0
     for vector, result in zip(vectors, pages, strict=True):
         # The engine's weights for these relative weights (weights.derive_weights).
         engine = replace(matrix, weights=np.array(vector) / math.fsum(vector))
         np.testing.assert_array_equal(result["weights"], engine.weights)
-        expected = skcriteria_scores(engine, method_)
+        expected = scores_of(engine, method_)
         np.testing.assert_allclose(result["scores"], expected, rtol=0, atol=1e-9)
         assert tuple(result["order"]) == order(expected, engine), vector
         orders_differ += tuple(result["order"]) != initial

@@ -11,8 +11,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from selector.engine.matrix import DecisionMatrix, build_matrix
+from selector.engine.methods import scores_of
+from selector.engine.methods.scikit_criteria import oracle_scores
 from selector.engine.profile import build_profile
-from selector.engine.ranking import order, rank, skcriteria_scores, topsis
+from selector.engine.ranking import order, rank, topsis
 from selector.engine.robustness import (
     CONCENTRATION_PER_CRITERION,
     acceptability,
@@ -20,7 +22,6 @@ from selector.engine.robustness import (
     critical_weight_change,
     kendall_tau,
     method_agreement,
-    method_scores,
     moved_weights,
     ranks_from_scores,
     scores_for,
@@ -95,8 +96,8 @@ def test_vectorised_scores_equal_skcriteria_on_sampled_weights(method: Method) -
     ours = scores_for(m, method, samples)
     assert ours.shape == (50, 6)
     for w, row in zip(samples, ours, strict=True):
-        theirs = skcriteria_scores(DecisionMatrix(m.alternatives, m.criteria, m.values,
-                                                  m.maximise, w, m.scale), method)
+        theirs = oracle_scores(DecisionMatrix(m.alternatives, m.criteria, m.values,
+                                              m.maximise, w, m.scale), method)
         assert np.allclose(row, theirs, atol=1e-9)
 
 
@@ -362,9 +363,9 @@ def test_methods_disagree_on_an_extreme_against_a_balanced_alternative() -> None
     # WSM against WPM: (f0, f1) discordant, (f0, f2) and (f1, f2) concordant: (2 - 1) / 3.
     assert np.isclose(result.tau[1, 2], 1 / 3) and np.allclose(result.tau, result.tau.T)
     assert np.allclose(np.diag(result.tau), 1)
-    assert np.allclose(method_scores(m, Method.WPM),
+    assert np.allclose(scores_of(m, Method.WPM),
                        np.log10([np.sqrt(22), 6, np.sqrt(18)]))
-    assert np.allclose(method_scores(m, Method.VIKOR), [-1, 0, -1])
+    assert np.allclose(scores_of(m, Method.VIKOR), [-1, 0, -1])
 
 
 def test_methods_agree_when_one_alternative_dominates() -> None:
@@ -378,7 +379,7 @@ def test_every_agreement_method_handles_degenerate_matrices(method: Method) -> N
     # A constant column, and a minimised one that mirrors a maximised one: VIKOR's S and R are
     # 1/3 for both alternatives, so it divides 0 by 0 twice (and warns, unless told not to).
     m = matrix([[5, 2, 2], [5, 8, 8]], [1, 1, 1], maximise=[True, True, False])
-    scores = method_scores(m, method)
+    scores = scores_of(m, method)
     assert scores.shape == (2,) and np.isfinite(scores).all()
-    assert method_scores(matrix([[1, 2]], [1, 1]), method).tolist() == [1.0]
+    assert scores_of(matrix([[1, 2]], [1, 1]), method).tolist() == [1.0]
     assert len(method_agreement(m, [method]).orders[0]) == 2

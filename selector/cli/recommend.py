@@ -20,11 +20,12 @@ from selector.cli.common import (
     write_files,
 )
 from selector.cli.vocabulary import words
-from selector.errors import DlselectError
+from selector.errors import DlselectError, ProfileError
 
 if TYPE_CHECKING:
 
     from selector.answers import Answers
+    from selector.engine.methods.scikit_criteria import ExtraMethod
     from selector.engine.recommend import Decision
     from selector.models import Recommendation
     from selector.probing.models import Outcome
@@ -95,8 +96,20 @@ def recommend_command(
         help="CRITERION=W: set one criterion's relative weight "
         "(repeatable); the others stay as derived.",
     ),
-    method: str | None = typer.Option(
-        None, "--method", metavar="METHOD", help="Ranking method: topsis (default) or wsm."
+    method: list[str] = typer.Option(
+        [],
+        "--method",
+        metavar="METHOD",
+        help="Ranking method: topsis (default) or wsm. Repeatable, or comma-separated, with "
+        "scikit-criteria's moora or multimoora, which rank too, in the robustness analysis's "
+        "method comparison beside the four there (they do not explain a score, so the "
+        "ranking stays topsis's or wsm's).",
+    ),
+    cross_check: bool = typer.Option(
+        False,
+        "--cross-check",
+        help="Rank again with scikit-criteria, the library dlselect's methods are tested "
+        "against, and say on stderr whether it ranks alike (exit 1 if not).",
     ),
     allow_retired: bool | None = typer.Option(
         None,
@@ -196,6 +209,7 @@ def recommend_command(
     from selector.answers import Answers, folded, load_answers
     from selector.engine.profile import parse_weight
 
+    ranking_method, extra = split_methods(method)
     loaded = [folded(load_answers(f)) for f in answers_file]
     base = loaded[0] if len(loaded) == 1 else Answers()
     flags = {
@@ -207,7 +221,7 @@ def recommend_command(
         "scale": scale or None,
         "deployment": deployment or None,
         "existing": existing or None,
-        "method": method,
+        "method": ranking_method,
         "allow_retired": allow_retired,
         "probe": probe,
         "budget": budget,
@@ -232,6 +246,10 @@ def recommend_command(
             raise DlselectError(
                 f"--chart file must end in {' or '.join(FORMATS)}, not {chart.suffix!r}"
             )
+    if extra and merged.samples == 0:
+        raise ProfileError(f"--method {','.join(extra)}: scikit-criteria's methods rank in the "
+                           "method comparison of the robustness analysis, which --samples 0 "
+                           "skips", tip="leave out --samples 0, or scikit-criteria's methods")
     # Where the results go is checked before anything is computed or written.
     out_format = output_format(fmt or ("markdown" if adr_dir is not None else "table"))
     from selector.cli import adr
@@ -246,6 +264,15 @@ def recommend_command(
     decision = decide_from_answers(merged, probe_results, stale_years=stale_years,
                                    discover_here=discover_here, people=people, cluster=cluster,
                                    pythons=python)
+    if extra:
+        from selector.engine.recommend import with_extra_methods
+
+        decision = with_extra_methods(decision, extra)
+        if ranking_method is None:
+            verb = "rank" if len(extra) > 1 else "ranks"
+            typer.echo(f"dlselect: {' and '.join(extra)} {verb} in the method comparison; "
+                       f"{decision.recommendation.method} ranks and explains", err=True)
+    agrees = report_cross_check(decision) if cross_check else True
     rec = decision.recommendation
     link: str | None = None
     files: list[tuple[Target, bytes]] = []
@@ -276,6 +303,60 @@ def recommend_command(
     else:
         write_files(files)
         print_stdout(report)
+    if not agrees:
+        raise typer.Exit(1)
+
+
+def split_methods(values: list[str]) -> tuple[str | None, list[ExtraMethod]]:
+    """``--method``'s values (each may list several, comma-separated): the ranking method, if
+    one is named, and scikit-criteria's methods, in the order given."""
+    from selector.engine.methods import RANKING_METHODS
+    from selector.engine.methods.scikit_criteria import ExtraMethod
+
+    ranking: list[str] = []
+    extra: list[ExtraMethod] = []
+    for name in (n.strip().lower() for v in values for n in v.split(",") if n.strip()):
+        if name in {m.value for m in ExtraMethod}:
+            if ExtraMethod(name) not in extra:
+                extra.append(ExtraMethod(name))
+        elif name in {m.value for m in RANKING_METHODS}:
+            ranking.append(name)
+        else:
+            raise ProfileError(
+                f"unknown method {name!r}; allowed: {', '.join(m.value for m in RANKING_METHODS)}"
+                f" (rank and explain), {', '.join(m.value for m in ExtraMethod)} "
+                "(scikit-criteria's, compared)")
+    if len(set(ranking)) > 1:
+        raise ProfileError(f"one ranking method at a time, not {' and '.join(ranking)}",
+                           tip="scikit-criteria's methods can be added to it: "
+                           f"--method {ranking[0]},moora")
+    return (ranking[0] if ranking else None), extra
+
+
+def report_cross_check(decision: Decision) -> bool:
+    """Rank the decision matrix again with scikit-criteria, print on stderr whether every
+    method ranks alike, and return that."""
+    from selector.engine.methods.scikit_criteria import TOLERANCE, cross_check, version
+
+    matrix = decision.matrix
+    checks = cross_check(matrix)
+    library = f"scikit-criteria {version()}"
+    methods = [c.method.upper() for c in checks]
+    names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
+    if all(c.agrees for c in checks):
+        apart = max(c.difference for c in checks)
+        typer.echo(f"dlselect: cross-check: {library} ranks as dlselect does by {names} "
+                   f"(scores at most {apart:.1e} apart)", err=True)
+        return True
+    for c in checks:
+        if c.agrees:
+            continue
+        shown = ", ".join(matrix.alternatives[i] for i in c.theirs)
+        ours = ", ".join(matrix.alternatives[i] for i in c.ours)
+        typer.echo(f"dlselect: cross-check: {library} differs by {c.method.upper()}: {shown} "
+                   f"(dlselect: {ours}); scores up to {c.difference:.1e} apart "
+                   f"(tolerance {TOLERANCE:.0e})", err=True)
+    return False
 
 
 def decide_from_answers(

@@ -1,9 +1,10 @@
 """decision matrix -> ranking.
 
-The official scores come from scikit-criteria (TOPSIS, weighted sum; ``selector.engine.methods``
-holds one module per method). The same methods are also written there as pure numpy functions
-over many weight vectors at once: the robustness analysis samples weights by the hundred
-thousand, and a test checks both agree. Ties are broken by ``selector.engine.ordering``.
+The scores are those of the method's numpy function (``selector.engine.methods`` holds one
+module per method): the same function the robustness analysis runs over many weight vectors at
+once, so the ranking and its robustness can never disagree, and scikit-criteria, the library
+the tests check every function against, is not imported. Ties are broken by
+``selector.engine.ordering``.
 """
 
 from __future__ import annotations
@@ -11,19 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from selector.engine.matrix import DecisionMatrix, FloatArray
-from selector.engine.methods import METHODS, NotDecomposable, official_scores, reference_scores
+from selector.engine.methods import METHODS, NotDecomposable, scores_of
 from selector.engine.methods.topsis import topsis, topsis_decomposition, topsis_lead
 from selector.engine.methods.wsm import wsm
 from selector.engine.ordering import TIE_TOLERANCE, order
 from selector.vocab import Method
 
-__all__ = ["TIE_TOLERANCE", "Ranking", "order", "rank", "skcriteria_scores", "topsis",
-           "topsis_decomposition", "topsis_lead", "wsm"]
-
-
-def skcriteria_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """Score alternatives with scikit-criteria (imported lazily: it costs about 1.5 s)."""
-    return reference_scores(matrix, method)
+__all__ = ["TIE_TOLERANCE", "Ranking", "order", "rank", "topsis", "topsis_decomposition",
+           "topsis_lead", "wsm"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class Ranking:
 
 
 def rank(matrix: DecisionMatrix, method: Method) -> Ranking:
-    scores = official_scores(matrix, method)
+    scores = scores_of(matrix, method)
     contributions = matrix.weights * matrix.scaled()
     try:
         decomposition: FloatArray | None = METHODS[method].decomposition(matrix)

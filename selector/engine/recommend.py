@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +37,8 @@ from selector.models import (
 from selector.vocab import Axis, Method, Status
 
 if TYPE_CHECKING:
+    from selector.engine.methods.scikit_criteria import ExtraMethod
+    from selector.engine.robustness import MethodAgreement
     from selector.probing.models import Outcome
 
 #: Digits kept in scores, weights and contributions of a recommendation.
@@ -343,9 +345,7 @@ def assess(matrix: DecisionMatrix, profile: Profile, *, winner: int | None = Non
     smaa = rb.smaa(matrix, profile.method, samples=profile.samples, seed=profile.seed,
                    winner=winner)
     critical = rb.critical_weight_change(matrix, profile.method, winner=winner)
-    agreement = rb.method_agreement(matrix)
     names = matrix.alternatives
-    methods = [str(m) for m in agreement.methods]
     return Robustness(
         samples=smaa.samples,
         seed=smaa.seed,
@@ -361,11 +361,39 @@ def assess(matrix: DecisionMatrix, profile: Profile, *, winner: int | None = Non
             new_weight=round(critical.new_weight, DIGITS), delta=round(critical.delta, DIGITS),
             relative=None if critical.relative is None else round(critical.relative, DIGITS),
             new_winner=critical.new_winner),
-        methods=Agreement(
-            orders={m: [names[i] for i in order]
-                    for m, order in zip(methods, agreement.orders, strict=True)},
-            kendall_tau={f"{methods[i]}/{methods[j]}": round(float(agreement.tau[i, j]), DIGITS)
-                         for i in range(len(methods)) for j in range(i + 1, len(methods))},
-            winners=dict(zip(methods, agreement.winners, strict=True)),
-            winners_differ=agreement.winners_differ),
+        methods=agreement_of(rb.method_agreement(matrix)),
     )
+
+
+def agreement_of(agreement: MethodAgreement) -> Agreement:
+    """The method agreement as a recommendation reports it, rounded."""
+    names, methods = agreement.alternatives, agreement.methods
+    return Agreement(
+        orders={m: [names[i] for i in order]
+                for m, order in zip(methods, agreement.orders, strict=True)},
+        kendall_tau={f"{methods[i]}/{methods[j]}": round(float(agreement.tau[i, j]), DIGITS)
+                     for i in range(len(methods)) for j in range(i + 1, len(methods))},
+        winners=dict(zip(methods, agreement.winners, strict=True)),
+        winners_differ=agreement.winners_differ)
+
+
+def with_extra_methods(decision: Decision, methods: Sequence[ExtraMethod]) -> Decision:
+    """``decision`` with scikit-criteria's ``methods`` ranking its matrix too, in the method
+    comparison after the four of ``selector.engine.methods``; their winners count in the
+    verdict as the four's do. They explain nothing: the ranking, its scores and their
+    decomposition stay the ranking method's."""
+    if not methods:
+        return decision
+    rec = decision.recommendation
+    if rec.robustness is None:
+        raise RankingError("scikit-criteria's methods rank in the method comparison of the "
+                           "robustness analysis, which this decision skipped (0 samples)")
+    from selector.engine import robustness as rb
+    from selector.engine.methods.scikit_criteria import extra_scores
+
+    others = {str(m): extra_scores(decision.matrix, m) for m in methods}
+    robustness = rec.robustness.model_copy(update={
+        "methods": agreement_of(rb.method_agreement(decision.matrix, others=others))})
+    info = verdict(rec.ranking, robustness, {c.id: c.name for c in decision.snapshot.criteria})
+    return replace(decision, recommendation=rec.model_copy(
+        update={"robustness": robustness, "verdict": info}))

@@ -1,8 +1,12 @@
 """The MCDA methods, one module each, registered in one place.
 
 Ranking, SMAA, the critical weight change, method agreement and the CLI's ``--method`` choices
-all read ``METHODS``. To add a method: a module here with a ``DecisionMethod`` subclass, its
-``Method`` member in ``selector.vocab``, one entry below, and its test against published values.
+all read ``METHODS``. Each method's numpy function is its score everywhere: the ranking, the
+robustness analysis and the interactive report compute the same numbers, and scikit-criteria
+is never imported for them (``scikit_criteria`` holds the same methods computed by it, the
+oracle the tests hold every kernel to). To add a method: a module here with a
+``DecisionMethod`` subclass, its ``Method`` member in ``selector.vocab``, one entry below, and
+its tests against published values and against scikit-criteria.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from selector.engine.methods.wpm import WeightedProduct
 from selector.engine.methods.wsm import WeightedSum
 from selector.vocab import Method
 
-__all__ = ["METHODS", "RANKING_METHODS", "DecisionMethod", "NotDecomposable", "official_scores",
-           "reference_scores", "scores"]
+__all__ = ["METHODS", "RANKING_METHODS", "DecisionMethod", "NotDecomposable", "scores",
+           "scores_of"]
 
 #: Every method, in the order the robustness analysis reports them.
 METHODS: dict[Method, DecisionMethod] = {
@@ -28,18 +32,12 @@ METHODS: dict[Method, DecisionMethod] = {
 RANKING_METHODS: tuple[Method, ...] = tuple(m for m, impl in METHODS.items() if impl.ranks)
 
 
-def official_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """The scores a ranking by ``method`` reports (a single alternative scores 1)."""
+def scores_of(matrix: DecisionMatrix, method: Method) -> FloatArray:
+    """The scores (alternatives,) a ranking by ``method`` reports, under the matrix's own
+    weights (a single alternative scores 1)."""
     if len(matrix.alternatives) == 1:
         return np.ones(1)
-    return METHODS[method].official(matrix)
-
-
-def reference_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """The same scores computed by scikit-criteria, for the tests."""
-    if len(matrix.alternatives) == 1:
-        return np.ones(1)
-    return METHODS[method].reference(matrix)
+    return METHODS[method].scores(matrix.unit(), matrix.weights, matrix.maximise, matrix.span)
 
 
 def scores(matrix: DecisionMatrix, method: Method, weights: FloatArray,

@@ -38,22 +38,14 @@ class DecisionMethod(ABC):
     @abstractmethod
     def scores(self, unit: FloatArray, weights: FloatArray, maximise: BoolArray,
                span: float) -> FloatArray:
-        """Scores, higher better, computed with numpy.
+        """Scores, higher better, computed with numpy: the method's one score, which the
+        ranking, the robustness analysis and the method agreement all use.
 
         ``unit`` is (alternatives, criteria) with ``weights`` (criteria,) or (samples, criteria),
         giving (alternatives,) or (samples, alternatives); or a stack of matrices (samples,
         alternatives, criteria) with one weight vector per sample (samples, criteria), giving
         (samples, alternatives). ``span`` is the width of the snapshot's scale.
         """
-
-    def official(self, matrix: DecisionMatrix) -> FloatArray:
-        """The scores a ranking reports; by default ``scores`` (the subclasses computed by
-        scikit-criteria, the ranking library, override it)."""
-        return self.scores(matrix.unit(), matrix.weights, matrix.maximise, matrix.span)
-
-    def reference(self, matrix: DecisionMatrix) -> FloatArray:
-        """The same scores by scikit-criteria, which the tests compare ``scores`` against."""
-        return self.official(matrix)
 
     def terms(self, unit: FloatArray, maximise: BoolArray, span: float) -> FloatArray | None:
         """Per-criterion terms (alternatives, criteria) whose weighted sum is the score, for a

@@ -4,8 +4,6 @@ vector normalisation. Its decomposition is the Aumann-Shapley attribution along 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from selector.engine.matrix import DecisionMatrix, FloatArray, vector_normalised
@@ -126,38 +124,8 @@ class Topsis(DecisionMethod):
             return topsis_stacked(unit, weights, maximise)
         return topsis(unit, weights, maximise)
 
-    def official(self, matrix: DecisionMatrix) -> FloatArray:
-        """scikit-criteria's ``agg.topsis.TOPSIS`` on the vector-normalised unit matrix."""
-        import skcriteria
-        from skcriteria.agg.topsis import TOPSIS
-
-        # Constant or zero-weight criteria add the same distance to everyone; dropping them
-        # leaves TOPSIS unchanged and avoids 0/0 in scikit-criteria when nothing else differs.
-        unit = matrix.unit()
-        spread = unit.max(axis=0) > unit.min(axis=0)
-        keep = spread & (matrix.weights > 0)
-        if not keep.any():
-            return np.full(len(matrix.alternatives), 0.5)
-        kept = unit[:, keep]
-        # Divided by the columns' norms as scikit-criteria's VectorScaler(target="matrix") does
-        # (``scale_by_vector``); importing that scaler would import scikit-learn.
-        normalised = kept / np.linalg.norm(kept, axis=0)
-        scaled = skcriteria.mkdm(normalised,
-                                 objectives=[max if m else min for m in matrix.maximise[keep]],
-                                 weights=matrix.weights[keep],
-                                 alternatives=list(matrix.alternatives),
-                                 criteria=[c for c, k in zip(matrix.criteria, keep, strict=True)
-                                           if k])
-        with warnings.catch_warnings():
-            # scikit-criteria advises against minimised criteria in TOPSIS, but handles them the
-            # textbook way (the ideal takes the column minimum), which is what we want.
-            warnings.filterwarnings("ignore", message="Although TOPSIS can operate with minim")
-            result = TOPSIS().evaluate(scaled)
-        return np.asarray(result.e_.similarity, dtype=np.float64)
-
     def decomposition(self, matrix: DecisionMatrix) -> FloatArray:
         return topsis_decomposition(matrix.unit(), matrix.weights, matrix.maximise)
 
     def lead(self, matrix: DecisionMatrix, winner: int, other: int) -> FloatArray:
         return topsis_lead(matrix.unit(), matrix.weights, matrix.maximise, winner, other)
-

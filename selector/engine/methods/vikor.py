@@ -1,7 +1,7 @@
 """VIKOR (Opricovic and Tzeng 2004, "Compromise solution by MCDM methods", European Journal of
 Operational Research 156(2)), with v = 0.5, computed here with numpy the way scikit-criteria's
-``agg.vikor.VIKOR`` does (tested against it); importing that class imports scikit-learn, which
-nothing on the ``recommend`` path may do.
+``agg.vikor.VIKOR`` does (tested against it, ``scikit_criteria``); like every method's, this
+numpy function is the score.
 
 Each column is rescaled between its best and its worst value (so the scaled scores, all
 maximised, give the same result as the raw ones); S is the weighted sum of the distances to the
@@ -15,11 +15,9 @@ worst alternatives, so no share of Q belongs to one criterion alone.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from selector.engine.matrix import DecisionMatrix, FloatArray, best_is_one
+from selector.engine.matrix import FloatArray, best_is_one
 from selector.engine.methods.interface import BoolArray, DecisionMethod
 from selector.vocab import Method
 
@@ -61,21 +59,3 @@ class Vikor(DecisionMethod):
     def scores(self, unit: FloatArray, weights: FloatArray, maximise: BoolArray,
                span: float) -> FloatArray:
         return vikor(unit, weights, maximise)
-
-    def reference(self, matrix: DecisionMatrix) -> FloatArray:
-        """scikit-criteria's ``agg.vikor.VIKOR`` (v = 0.5) on the scaled scores."""
-        import skcriteria
-        from skcriteria.agg.vikor import VIKOR
-
-        dm = skcriteria.mkdm(matrix.scaled(), objectives=[max] * len(matrix.criteria),
-                             weights=matrix.weights, alternatives=list(matrix.alternatives),
-                             criteria=list(matrix.criteria))
-        with warnings.catch_warnings():
-            # A criterion (or S or R) equal for every alternative divides 0 by 0; VIKOR then
-            # counts it as no distance (nan_to_num), which is the intended reading.
-            warnings.filterwarnings("ignore", message="Some criteria .or distance. was equal",
-                                    category=UserWarning)
-            warnings.filterwarnings("ignore", message="invalid value encountered",
-                                    category=RuntimeWarning)
-            result = VIKOR(v=V).evaluate(dm)
-        return 0.0 - np.asarray(result.e_.q_k, dtype=np.float64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from selector.engine.matrix import DecisionMatrix, FloatArray, best_is_one
+from selector.engine.matrix import FloatArray, best_is_one
 from selector.engine.methods.interface import BoolArray, DecisionMethod
 from selector.vocab import Method
 
@@ -35,14 +35,3 @@ class WeightedProduct(DecisionMethod):
             return stacked
         result: FloatArray = weights @ logs.T
         return result
-
-    def official(self, matrix: DecisionMatrix) -> FloatArray:
-        """scikit-criteria's ``agg.simple.WeightedProductModel``."""
-        import skcriteria
-        from skcriteria.agg.simple import WeightedProductModel
-
-        values = positive(matrix.unit(), matrix.maximise, matrix.span)
-        dm = skcriteria.mkdm(values, objectives=[max] * len(matrix.criteria),
-                             weights=matrix.weights, alternatives=list(matrix.alternatives),
-                             criteria=list(matrix.criteria))
-        return np.asarray(WeightedProductModel().evaluate(dm).e_.score, dtype=np.float64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from selector.engine.matrix import DecisionMatrix, FloatArray, best_is_one
+from selector.engine.matrix import FloatArray, best_is_one
 from selector.engine.methods.interface import BoolArray, DecisionMethod
 from selector.vocab import Method
 
@@ -30,15 +30,3 @@ class WeightedSum(DecisionMethod):
             result: FloatArray = np.einsum("kac,kc->ka", scaled, weights)
             return result
         return wsm(scaled, weights)
-
-    def official(self, matrix: DecisionMatrix) -> FloatArray:
-        """scikit-criteria's ``agg.simple.WeightedSumModel``."""
-        import skcriteria
-        from skcriteria.agg.simple import WeightedSumModel
-
-        # WeightedSumModel refuses minimised criteria: hand it scores already turned so that
-        # 1 is best on every criterion.
-        dm = skcriteria.mkdm(matrix.scaled(), objectives=[max] * len(matrix.criteria),
-                             weights=matrix.weights, alternatives=list(matrix.alternatives),
-                             criteria=list(matrix.criteria))
-        return np.asarray(WeightedSumModel().evaluate(dm).e_.score, dtype=np.float64)

@@ -28,7 +28,6 @@ from selector.engine.robustness.agreement import (
     MethodAgreement,
     kendall_tau,
     method_agreement,
-    method_scores,
 )
 from selector.engine.robustness.critical import (
     DELTA_TOLERANCE,
@@ -44,6 +43,6 @@ __all__ = [
     "CHUNK", "CONCENTRATION_PER_CRITERION", "DELTA_TOLERANCE", "GRID_STEP", "SEARCH_TOLERANCE",
     "WEIGHT_FLOOR", "CriticalChange", "MethodAgreement", "SmaaResult", "acceptability",
     "critical_changes", "critical_weight_change", "default_concentration", "kendall_tau",
-    "method_agreement", "method_scores", "moved_weights", "ranks_from_scores", "scores_for",
+    "method_agreement", "moved_weights", "ranks_from_scores", "scores_for",
     "scores_for_values", "smaa", "tiebreak_keys", "uniform_weights", "weights_around",
 ]

@@ -73,8 +73,8 @@ def _chunks(n: int) -> Iterator[slice]:
 def scores_for(matrix: DecisionMatrix, method: Method, weights_samples: FloatArray) -> FloatArray:
     """Scores (samples, alternatives) of ``matrix`` under each row of ``weights_samples``.
 
-    The same numbers as ``ranking.skcriteria_scores`` with each weight vector (tested), computed
-    in chunks of ``CHUNK`` rows. Weights must be >= 0 (they need not add up to 1 for TOPSIS).
+    The same numbers as ``methods.scores_of`` with each weight vector (tested), computed in
+    chunks of ``CHUNK`` rows. Weights must be >= 0 (they need not add up to 1 for TOPSIS).
     """
     samples = np.atleast_2d(np.asarray(weights_samples, dtype=np.float64))
     out = np.empty((len(samples), len(matrix.alternatives)))

@@ -1,23 +1,19 @@
 """Method agreement: the orders given by every method of ``selector.engine.methods`` (TOPSIS,
-the weighted sum, the weighted product and VIKOR) on the same matrix and weights, compared by
-Kendall's tau."""
+the weighted sum, the weighted product and VIKOR), and by any other scores of the same matrix and
+weights (scikit-criteria's methods that ``recommend --method`` adds), compared by Kendall's
+tau."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from selector.engine.matrix import DecisionMatrix, FloatArray
-from selector.engine.methods import METHODS, official_scores
+from selector.engine.methods import METHODS, scores_of
 from selector.engine.ordering import order
 from selector.vocab import Method
-
-
-def method_scores(matrix: DecisionMatrix, method: Method) -> FloatArray:
-    """Scores of ``matrix`` by ``method``, higher always better (``selector.engine.methods``)."""
-    return official_scores(matrix, method)
 
 
 def kendall_tau(first: Sequence[int], second: Sequence[int]) -> float:
@@ -43,7 +39,7 @@ class MethodAgreement:
     """Each method's order (row indices, best first) and Kendall's tau between every pair."""
 
     alternatives: tuple[str, ...]
-    methods: tuple[Method, ...]
+    methods: tuple[str, ...]  # the methods of ``METHODS`` (``Method``), then any others
     orders: tuple[tuple[int, ...], ...]
     tau: FloatArray  # (methods, methods), symmetric, 1 on the diagonal
     winners: tuple[str, ...]  # each method's first alternative
@@ -51,13 +47,15 @@ class MethodAgreement:
 
 
 def method_agreement(matrix: DecisionMatrix,
-                     methods: Sequence[Method] = tuple(METHODS)
-                     ) -> MethodAgreement:
-    """Rank ``matrix`` by each method (ties broken by ``ranking.order``) and compare the orders."""
-    orders = tuple(order(method_scores(matrix, m), matrix) for m in methods)
+                     methods: Sequence[Method] = tuple(METHODS),
+                     others: Mapping[str, FloatArray] | None = None) -> MethodAgreement:
+    """Rank ``matrix`` by each method, then by each of ``others`` (name -> scores, higher
+    better), ties broken by ``ordering.order``, and compare the orders."""
+    scores = {str(m): scores_of(matrix, m) for m in methods} | dict(others or {})
+    orders = tuple(order(s, matrix) for s in scores.values())
     tau = np.array([[kendall_tau(a, b) for b in orders] for a in orders]).reshape(
         len(orders), len(orders))
     winners = tuple(matrix.alternatives[o[0]] for o in orders)
-    return MethodAgreement(alternatives=matrix.alternatives, methods=tuple(methods),
+    return MethodAgreement(alternatives=matrix.alternatives, methods=tuple(scores),
                            orders=orders, tau=tau, winners=winners,
                            winners_differ=len(set(winners)) > 1)

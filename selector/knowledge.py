@@ -303,15 +303,12 @@ def check_grading(entries: list[Support], snap: Snapshot) -> list[str]:
     framework's own first-party runtime is never a third-party ``binding`` or a ``bridge``,
     and a shared route reached the same way is graded alike for every framework."""
     problems: list[str] = []
-    own = {f.id: [r.lower() for r in f.runtimes] for f in snap.frameworks}
+    own = {f.id: set(f.runtimes) for f in snap.frameworks}
     for i, entry in enumerate(entries):
-        if entry.level not in (SupportLevel.BINDING, SupportLevel.BRIDGE) or not entry.via:
-            continue
-        via = entry.via.lower()
-        mine = [r for r in own.get(entry.framework, []) if r in via]
-        if mine:
+        if (entry.route is not None and entry.route in own.get(entry.framework, set())
+                and entry.level in (SupportLevel.BINDING, SupportLevel.BRIDGE)):
             problems.append(f"support[{i}].level: {entry.framework}/{entry.axis.value}/"
-                            f"{entry.target} goes through its own runtime {mine[0]!r}: "
+                            f"{entry.target} goes through its own runtime {entry.route!r}: "
                             f"first-party is native or limited, not {entry.level.value}")
     by_route: dict[tuple[str, str, str, str], list[tuple[int, Support]]] = {}
     for i, entry in enumerate(entries):

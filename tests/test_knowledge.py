@@ -159,3 +159,29 @@ def test_a_json_snapshot_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(GOOD, default=str), encoding="utf-8")
     assert load_snapshot(str(path)).id == "synthetic"
+
+
+def test_grading_rules_refuse_an_own_runtime_as_a_bridge_and_one_route_graded_twice() -> None:
+    """kb validate's consistency rules (docs/knowledge-format.md): each fails on the data
+    that breaks it, and the shipped snapshot keeps them."""
+    data = copy.deepcopy(GOOD)
+    data["frameworks"][0]["runtimes"] = ["own-rt"]
+    day = data["as_of"]
+    data["targets"] += [{"axis": "deployment", "id": t, "name": t, "meaning": "m"}
+                        for t in ("android", "ios")]
+    data["support"] += [
+        {"framework": "f0", "axis": "deployment", "target": "android", "level": "bridge",
+         "via": "its own runtime", "route": "own-rt", "source": "test", "evidence_date": day},
+        {"framework": "f0", "axis": "deployment", "target": "ios", "level": "native",
+         "route": "shared", "source": "test", "evidence_date": day},
+        {"framework": "f1", "axis": "deployment", "target": "ios", "level": "bridge",
+         "via": "the same converter", "route": "shared", "source": "test",
+         "evidence_date": day}]
+    with pytest.raises(KnowledgeError) as err:
+        parse_snapshot(data, "k.toml")
+    problems = err.value.problems
+    assert any("f0/deployment/android goes through its own runtime 'own-rt'" in p
+               for p in problems)
+    assert any("route 'shared' to deployment ios is graded differently" in p
+               for p in problems)
+    load_snapshot("current")  # the shipped snapshot passes both rules

@@ -148,9 +148,10 @@ class Framework(ForbidExtra):
     #: repository (owner/name), where the framework has them.
     pypi: PypiName | None = None
     repository: Repository | None = None
-    #: The framework's own first-party runtimes and exporters by name ("ExecuTorch",
-    #: "LiteRT"): a support entry through one is native or limited, never a binding or bridge.
-    runtimes: list[Text] = []
+    #: The route ids (``route`` of support entries) of the framework's own first-party
+    #: runtimes ("executorch", "litert"): an entry on one is native or limited, never a
+    #: binding or a bridge.
+    runtimes: list[Ident] = []
 
 
 class Signal(ForbidExtra):

@@ -25,30 +25,45 @@ def reading_sentences(rec: Recommendation) -> list[str]:
     return result
 
 
-def route_sentences(rec: Recommendation) -> list[str]:
-    """The beta or experimental routes of the leading frameworks, and where a leading
-    framework's measured score comes from the team's own hardware."""
+def route_sentences(rec: Recommendation, names: dict[str, str] | None = None) -> list[str]:
+    """The beta or experimental routes of the leading frameworks to the team's targets, and
+    which evidence their measured scores rest on when the team named hardware: measured on its
+    device, or the general score. ``names``: criterion id -> the name to show."""
     from selector.vocab import Axis
+
+    def crit(cid: str) -> str:
+        return (names or {}).get(cid, cid)
 
     named = {t for axis in Axis for t in rec.profile.targets(axis)}
     named |= set(rec.profile.runtime_languages)
+    hardware = ", ".join(rec.profile.hardware)
     result = []
     for entry in rec.ranking[:TOP]:
+        measured: dict[tuple[str, str], list[str]] = {}
+        general: list[str] = []
         for cid, ev in entry.evidence.items():
             for ref in ev.support:
                 if ref.maturity is not Maturity.GA and ref.target in named:
                     via = f" through {ref.via}" if ref.via else ""
                     result.append(f"{entry.name} reaches {ref.target}{via}, "
                                   f"{ref.maturity.value}")
-            if cid not in MEASURED or rec.weights.get(cid, 0) <= 0 or not rec.profile.hardware:
+            if cid not in MEASURED or rec.weights.get(cid, 0) <= 0 or not hardware:
                 continue
             if ev.hardware is not None:
-                result.append(f"{entry.name}'s {cid} rests on evidence measured on "
-                              f"{ev.hardware} ({ev.source})")
+                measured.setdefault((ev.hardware, ev.source), []).append(crit(cid))
             elif ev.origin != "probe":
-                result.append(f"{entry.name}'s {cid} is its general score: the knowledge has "
-                              f"no evidence measured on {', '.join(rec.profile.hardware)}")
+                general.append(crit(cid))
+        for (device, source), crits in measured.items():
+            result.append(f"{entry.name}'s {_and(crits)} rest on evidence measured on {device} "
+                          f"({source})")
+        if general:
+            result.append(f"{entry.name}'s {_and(general)}: general scores, no evidence "
+                          f"measured on {hardware}")
     return list(dict.fromkeys(result))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def run_only_sentences(rec: Recommendation) -> list[str]:

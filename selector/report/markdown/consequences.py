@@ -35,10 +35,10 @@ def consequences(doc: Record) -> tuple[list[str], list[str], list[str]]:
     neutral: list[str] = []
     bad: list[str] = []
     open_axes = []
-    for axis in (Axis.LANGUAGE, Axis.WORKLOAD, Axis.HARDWARE, Axis.DEPLOYMENT):
+    for axis in (Axis.LANGUAGE, Axis.WORKLOAD, Axis.HARDWARE, Axis.DEPLOYMENT, Axis.EXISTING):
         chosen = team_targets(rec, axis)
         if not chosen:
-            if doc.snap.covers(axis):
+            if doc.snap.covers(axis) and axis is not Axis.EXISTING:
                 open_axes.append(axis)
             continue
         g, b = routes(doc, winner, axis, chosen)
@@ -101,7 +101,8 @@ def routes(doc: Record, winner: Ranked, axis: Axis, chosen: list[str]
         good.append({Axis.LANGUAGE: f"the team works in {names} natively",
                      Axis.WORKLOAD: f"its ecosystem serves {names} natively",
                      Axis.HARDWARE: f"it trains natively on {names}",
-                     Axis.DEPLOYMENT: f"it deploys natively to {names}"}[axis])
+                     Axis.DEPLOYMENT: f"it deploys natively to {names}",
+                     Axis.EXISTING: f"the team's {names} carries over as it is"}[axis])
     for t in chosen:
         entry = entries.get(t)
         level = SupportLevel.NONE if entry is None else entry.level
@@ -122,6 +123,12 @@ def routes(doc: Record, winner: Ranked, axis: Axis, chosen: list[str]
             text = f"training on {name} goes through {route}{source}"
         elif axis is Axis.WORKLOAD:
             text = f"for {name} it offers {route}{source}"
+        elif axis is Axis.EXISTING:
+            cost = f"; {public(entry.note)}" if entry is not None and entry.note else ""
+            text = (f"the team's {name} moves to {winner.name} through {route}{source}{cost}"
+                    if level is not SupportLevel.NONE else
+                    f"the team's {name} does not carry over to {winner.name}: it would be "
+                    "rewritten")
         else:
             text = f"reaching {name} takes {route}{source}"
         bad.append(text)

@@ -13,6 +13,7 @@ from selector.report.markdown.detail import detail_sections
 from selector.report.markdown.pros_cons import pros_and_cons
 from selector.report.markdown.text import age_clause, and_list, method_name, public
 from selector.report.stakeholders import stakeholders_markdown
+from selector.report.vocab_text import reading_sentences, route_sentences
 from selector.vocab import Axis, Status
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def context(doc: Record) -> list[str]:
     team.append("must run its models on "
                 f"{and_list([doc.target(Axis.DEPLOYMENT, str(d)) for d in p.deployment])}"
                 if p.deployment else "named no deployment target")
+    read = reading_sentences(rec)
     priorities = ("Its priorities follow from these answers"
                   + (", with " + and_list([f"{doc.crit(c)} set to {w:g}"
                                            for c, w in p.weights.items()])
@@ -87,7 +89,8 @@ def context(doc: Record) -> list[str]:
     retired = " Retired frameworks were ranked too." if p.allow_retired else ""
     return ["## Context and Problem Statement", "",
             "Which deep-learning framework should the team build on? The team "
-            + ", ".join(team[:-1]) + " and " + team[-1] + ". " + priorities,
+            + ", ".join(team[:-1]) + " and " + team[-1] + ". " + priorities
+            + ("".join(f" {r[0].upper()}{r[1:]}." for r in read) if read else ""),
             "",
             f"{len(rec.ranking)} frameworks were compared on {len(rec.weights)} criteria "
             f"with {method_name(rec)}, from the knowledge base \"{rec.snapshot.title}\" "
@@ -177,6 +180,9 @@ def outcome(doc: Record) -> list[str]:
     sure = how_sure(doc)
     if sure:
         lines += [f"How sure this is: {sure}", ""]
+    routes = route_sentences(rec, {c.id: c.name for c in doc.snap.criteria})
+    if routes:
+        lines += ["Routes and evidence it rests on: " + "; ".join(routes) + ".", ""]
     lines += ["### Consequences", ""]
     good, neutral, bad = consequences(doc)
     lines += [f"* Good, because {t}" for t in good]

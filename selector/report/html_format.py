@@ -120,7 +120,12 @@ def _summary(rec: Recommendation) -> str:
 
 
 def _verdict(rec: Recommendation) -> str:
+    from selector.report.vocab_text import reading_sentences, route_sentences, run_only_sentences
+
     out = []
+    read = reading_sentences(rec)
+    if read:
+        out.append('<p class="reading">Read: ' + _e("; ".join(read)) + ".</p>")
     if rec.verdict is not None:
         out.append(f'<p class="headline">{_e(rec.verdict.headline)}.</p>')
         if rec.verdict.reasons:
@@ -128,6 +133,11 @@ def _verdict(rec: Recommendation) -> str:
                        + "</ul>")
         if rec.verdict.question:
             out.append(f"<p>Deciding question: {_e(rec.verdict.question)}</p>")
+    routes = route_sentences(rec)
+    if routes:
+        out.append("<p>Routes and evidence: " + _e("; ".join(routes)) + ".</p>")
+    for line in run_only_sentences(rec):
+        out.append(f'<p class="warning">{_e(line)}.</p>')
     for gap in rec.unserved:
         advice = f" {_e(gap.advice)}" if gap.advice else ""
         out.append(f'<p class="warning">No framework of the snapshot serves {_e(gap.name)}.'

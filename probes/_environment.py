@@ -91,13 +91,50 @@ def usable_cpus() -> int:
 
 
 def cpu_device() -> dict[str, Any]:
-    return {"kind": "cpu", "name": cpu_model(), "threads": usable_cpus()}
+    return {"kind": "cpu", "name": cpu_model(), "threads": usable_cpus(), "device_class": "cpu"}
 
 
-def gpu_device(index: int, name: str | None, memory_bytes: int | None) -> dict[str, Any]:
-    """A GPU entry; ``name`` falls back to a placeholder where the framework reports none."""
+def gpu_device(index: int, name: str | None, memory_bytes: int | None,
+               device_class: str | None = None) -> dict[str, Any]:
+    """A GPU entry; ``name`` falls back to a placeholder where the framework reports none.
+    ``device_class`` is the vendor's stack as the framework tells it (``cuda``, ``rocm``, ...);
+    left out where the framework does not say (the reader then takes the GPU for CUDA)."""
     label = name or f"unknown (GPU {index}; the framework reports no name)"
-    return {"kind": "gpu", "name": label, "memory_bytes": memory_bytes, "index": index}
+    entry: dict[str, Any] = {"kind": "gpu", "name": label, "memory_bytes": memory_bytes,
+                             "index": index}
+    if device_class is not None:
+        entry["device_class"] = device_class
+    return entry
+
+
+def torch_gpu_class(hip_version: str | None) -> str:
+    """A torch GPU's class: ``rocm`` for a ROCm build (``torch.version.hip`` set), else
+    ``cuda``."""
+    return "rocm" if hip_version else "cuda"
+
+
+def tensorflow_gpu_class(built_with_rocm: bool) -> str:
+    """A TensorFlow GPU's class: ``rocm`` when ``tf.test.is_built_with_rocm()``, else ``cuda``."""
+    return "rocm" if built_with_rocm else "cuda"
+
+
+#: JAX platform names (``device.platform``) that are a device class as they are.
+_JAX_PLATFORMS = {"cpu": "cpu", "tpu": "tpu", "cuda": "cuda", "rocm": "rocm", "metal": "mps"}
+
+
+def jax_device_class(platform: str | None, platform_version: str | None) -> str | None:
+    """A JAX device's class from its platform and, for a GPU, its client's platform version
+    (which names CUDA or ROCm); None where neither says."""
+    name = str(platform or "").lower()
+    if name in _JAX_PLATFORMS:
+        return _JAX_PLATFORMS[name]
+    if name == "gpu":
+        version = str(platform_version or "").lower()
+        if "rocm" in version:
+            return "rocm"
+        if "cuda" in version:
+            return "cuda"
+    return None
 
 
 def build_info(

@@ -63,10 +63,13 @@ from _environment import (
     cpu_device,
     cpu_model,
     gpu_device,
+    jax_device_class,
     numpy_blas,
     openblas_runtime,
     recorded_env,
+    tensorflow_gpu_class,
     tf32_possible,
+    torch_gpu_class,
     usable_cpus,
 )
 from _ops import (
@@ -137,8 +140,9 @@ __all__ = [
     "WrongDevice", "WrongResult", "max_rel_error", "observed", "ref_conv2d", "ref_gemm",
     "ref_lstm", "require_gpu_result", "run_check",
     # _environment
-    "RECORDED_ENV", "build_info", "cpu_device", "cpu_model", "gpu_device", "numpy_blas",
-    "openblas_runtime", "recorded_env", "tf32_possible", "usable_cpus",
+    "RECORDED_ENV", "build_info", "cpu_device", "cpu_model", "gpu_device", "jax_device_class",
+    "numpy_blas", "openblas_runtime", "recorded_env", "tensorflow_gpu_class", "tf32_possible",
+    "torch_gpu_class", "usable_cpus",
     # _output
     "SCHEMA_VERSION", "OpResults", "ProbeInfo", "document", "emit", "exit_now",
     # here

@@ -244,7 +244,9 @@ def _devices(gpus: list[Any]) -> list[dict[str, Any]]:
     for index, gpu in enumerate(gpus):
         # No total memory: JAX's memory_stats() has bytes_limit, the cap of XLA's allocator
         # (by default 75% of the memory), which is not the device's size.
-        devices.append(h.gpu_device(index, gpu.device_kind, None))
+        version = getattr(getattr(gpu, "client", None), "platform_version", None)
+        devices.append(h.gpu_device(index, gpu.device_kind, None,
+                                    h.jax_device_class(gpu.platform, version)))
     return devices
 
 

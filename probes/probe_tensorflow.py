@@ -200,10 +200,12 @@ def _build(tf: Any) -> dict[str, Any]:
 
 def _devices(tf: Any) -> list[dict[str, Any]]:
     devices = [h.cpu_device()]
-    for index, gpu in enumerate(tf.config.list_physical_devices("GPU")):
+    gpus = tf.config.list_physical_devices("GPU")
+    gpu_class = h.tensorflow_gpu_class(bool(tf.test.is_built_with_rocm())) if gpus else None
+    for index, gpu in enumerate(gpus):
         details = tf.config.experimental.get_device_details(gpu)
         # TF tells a GPU's total memory only once it has allocated on it; left null.
-        devices.append(h.gpu_device(index, details.get("device_name"), None))
+        devices.append(h.gpu_device(index, details.get("device_name"), None, gpu_class))
     return devices
 
 

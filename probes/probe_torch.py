@@ -187,9 +187,11 @@ def _build(torch: Any) -> dict[str, Any]:
 
 def _devices(torch: Any) -> list[dict[str, Any]]:
     devices = [h.cpu_device()]
+    # A ROCm build of torch speaks CUDA's API (torch.cuda) and says so in torch.version.hip.
+    gpu_class = h.torch_gpu_class(getattr(getattr(torch, "version", None), "hip", None))
     for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
         props = torch.cuda.get_device_properties(index)
-        devices.append(h.gpu_device(index, props.name, props.total_memory))
+        devices.append(h.gpu_device(index, props.name, props.total_memory, gpu_class))
     return devices
 
 

@@ -130,9 +130,10 @@ def decide_from_answers(
             request = ProbeRequest(pythons=tuple(pythons), budget=budget,
                                    device=device)
             reports.append(("--cluster", (measure_cluster or _measure_cluster)(cluster, request)))
-        from selector.engine.measured import trains_on_gpu
+        from selector.engine.measured import team_gpu_class
 
-        outcomes, nodes, notes = select(reports, trains_on_gpu(kb, profile))
+        team_gpu = team_gpu_class(kb, profile)
+        outcomes, nodes, notes = select(reports, team_gpu is not None, gpu_class=team_gpu)
     if answers.probe:
         from selector.probing.service import ProbeRequest
 

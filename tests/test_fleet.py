@@ -75,6 +75,25 @@ def test_a_gpu_team_counts_the_gpu_node_a_cpu_team_the_fullest_node() -> None:
     assert [n.counted for n in nodes] == [True, False]
 
 
+def test_an_amd_team_counts_the_rocm_node_an_nvidia_team_the_cuda_node() -> None:
+    """The CUDA node measured more frameworks; an AMD team still counts the ROCm node. The
+    GPU box's devices have no class (an older document): they are CUDA GPUs."""
+    rocm_gpu = GPU.model_copy(update={"device_class": "rocm", "name": "MI300X"})
+    rocm = [o.model_copy(update={"devices": [CPU, rocm_gpu]})
+            for o in (_outcome("torch", "gpu", 7000), _outcome("jax", "gpu", 6000))]
+    cuda = [*GPU_BOX.results, _outcome("tensorflow", "gpu", 5000)]
+    reports = [("cuda.json", _report("cuda-box", cuda)),
+               ("rocm.json", _report("rocm-box", rocm))]
+    outcomes, nodes, _ = select(reports, True, gpu_class="rocm")
+    assert outcomes == rocm
+    assert [(n.name, n.matches, n.counted) for n in nodes] == [
+        ("cuda-box", False, False), ("rocm-box", True, True)]
+    assert "its GPUs are CUDA GPUs, and the team trains on ROCm GPUs" in nodes[0].reason
+    outcomes, nodes, _ = select(reports, True, gpu_class="cuda")
+    assert outcomes == cuda
+    assert [(n.name, n.matches) for n in nodes] == [("cuda-box", True), ("rocm-box", False)]
+
+
 def test_reports_of_the_same_machine_are_one_node() -> None:
     again = _report("cpu-box", [_outcome("numba", "cpu", 50)])
     outcomes, nodes, _ = select([("a.json", CPU_BOX), ("b.json", again)], [])

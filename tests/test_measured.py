@@ -29,10 +29,13 @@ def op(gflops: float, device: str = "cpu", iqr_share: float = 0.0) -> OpResult:
 
 
 def outcome(framework: str, gpu: bool = False, on: str = "cpu", iqr_share: float = 0.0,
-            **ops: float) -> Outcome:
+            vendor: str | None = None, **ops: float) -> Outcome:
+    """``vendor``: the GPU's ``device_class`` as a probe reports it (None: an older document
+    without one)."""
     devices = [Device(kind="cpu", name="cpu", threads=2)]
     if gpu:
-        devices.append(Device(kind="gpu", name="H100", memory_bytes=80 << 30, index=0))
+        devices.append(Device(kind="gpu", name="H100" if vendor != "rocm" else "MI300X",
+                              memory_bytes=80 << 30, index=0, device_class=vendor))
     return Outcome(framework=framework, version="1", interpreter="/py", status=ProbeStatus.OK,
                    devices=devices, ops={k: op(v, on, iqr_share) for k, v in ops.items()})
 
@@ -43,7 +46,7 @@ def test_a_gpu_team_ranking_is_not_moved_by_cpu_figures() -> None:
     profile = build_profile(hardware=["gpu"]).model_copy(update={"samples": 0})
     new, measured, warnings = measure_speed(snap, profile, cpu_figures)
     assert new == snap
-    assert all(not m.blended and "not the GPU" in (m.reason or "") for m in measured)
+    assert all(not m.blended and "not the team's CUDA GPU" in (m.reason or "") for m in measured)
     assert warnings and "fewer than two frameworks" in warnings[0]
     with_probes = recommend(profile, probes=cpu_figures)
     without = recommend(profile)
@@ -58,9 +61,69 @@ def test_a_cpu_team_counts_cpu_figures_only() -> None:
               outcome("tensorflow", gemm=100.0), outcome("jax", gemm=50.0)]
     _, measured, _ = measure_speed(snap, build_profile(hardware=["cpu"]), probes)
     by = {m.framework: m for m in measured}
-    assert not by["pytorch"].blended and "measured on the GPU, not the CPU" in by["pytorch"].reason
+    assert not by["pytorch"].blended
+    assert "measured on the CUDA GPU, not the team's CPU" in by["pytorch"].reason
     assert by["tensorflow"].blended and by["tensorflow"].ratio == 1.0
     assert by["jax"].ratio == pytest.approx(0.5)
+
+
+def gpu_figures() -> list[Outcome]:
+    """Two frameworks measured on a ROCm GPU, two on a CUDA GPU (one from an older document
+    without a device class: a CUDA GPU)."""
+    return [outcome("torch", gpu=True, on="gpu", vendor="rocm", gemm=400.0),
+            outcome("jax", gpu=True, on="gpu", vendor="rocm", gemm=200.0),
+            outcome("tensorflow", gpu=True, on="gpu", vendor="cuda", gemm=900.0),
+            outcome("mxnet", gpu=True, on="gpu", gemm=300.0)]
+
+
+def test_an_amd_team_blends_rocm_figures_only() -> None:
+    snap = load_snapshot("current")
+    new, measured, warnings = measure_speed(snap, build_profile(hardware=["amd-gpu"]),
+                                            gpu_figures())
+    assert warnings == []
+    by = {m.framework: m for m in measured}
+    assert {f for f, m in by.items() if m.blended} == {"pytorch", "jax"}
+    assert by["pytorch"].ratio == 1.0 and by["jax"].ratio == pytest.approx(0.5)
+    assert by["pytorch"].device == "gpu"
+    knowledge = snap.score("jax", "speed").value
+    expected = (1 - PROBE_WEIGHT) * knowledge + PROBE_WEIGHT * (1 + 4 * 0.5)
+    assert new.score("jax", "speed").value == pytest.approx(expected)
+    # tensorflow's 900 GFLOP/s on a CUDA GPU would be the best: it is not counted.
+    assert "measured on the CUDA GPU, not the team's ROCm GPU" in by["tensorflow"].reason
+    assert "measured on the CUDA GPU, not the team's ROCm GPU" in by["mxnet"].reason
+    assert new.score("tensorflow", "speed") == snap.score("tensorflow", "speed")
+
+
+def test_an_nvidia_team_blends_cuda_figures_only_old_documents_included() -> None:
+    snap = load_snapshot("current")
+    new, measured, warnings = measure_speed(snap, build_profile(hardware=["nvidia-gpu"]),
+                                            gpu_figures())
+    assert warnings == []
+    by = {m.framework: m for m in measured}
+    # mxnet's GPU has no device class (a document from before it): read as CUDA.
+    assert {f for f, m in by.items() if m.blended} == {"tensorflow", "mxnet"}
+    assert by["tensorflow"].ratio == 1.0
+    assert by["mxnet"].ratio == pytest.approx(300 / 900)
+    for fid in ("pytorch", "jax"):
+        assert not by[fid].blended
+        assert "measured on the ROCm GPU, not the team's CUDA GPU" in by[fid].reason
+        assert new.score(fid, "speed") == snap.score(fid, "speed")
+
+
+def test_an_amd_team_with_cuda_figures_only_blends_nothing() -> None:
+    snap = load_snapshot("current")
+    cuda = [outcome("torch", gpu=True, on="gpu", vendor="cuda", gemm=400.0),
+            outcome("jax", gpu=True, on="gpu", gemm=200.0)]
+    new, measured, warnings = measure_speed(snap, build_profile(hardware=["amd-gpu"]), cuda)
+    assert new == snap and not any(m.blended for m in measured)
+    assert "fewer than two frameworks" in warnings[0] and "ROCm GPU" in warnings[0]
+    # A build that sees the CUDA GPU does not see the team's ROCm GPU.
+    excluded, notes = gpu_exclusions(snap, build_profile(hardware=["amd-gpu"]), cuda)
+    assert excluded == [] and "no probed framework sees a ROCm GPU" in notes[0]
+    mixed = [outcome("torch", gpu=True, on="gpu", vendor="rocm", gemm=400.0), cuda[1]]
+    excluded, _ = gpu_exclusions(snap, build_profile(hardware=["amd-gpu"]), mixed)
+    assert [e.framework for e in excluded] == ["jax"]
+    assert "sees no ROCm GPU" in excluded[0].reason
 
 
 def test_a_team_on_hardware_no_probe_measures_blends_nothing() -> None:
@@ -152,14 +215,15 @@ def test_a_framework_blind_to_the_gpu_others_see_is_excluded() -> None:
     probes = [outcome("torch", gpu=True, gemm=900.0), outcome("tensorflow", gemm=100.0)]
     excluded, warnings = gpu_exclusions(snap, build_profile(hardware=["gpu"]), probes)
     assert [e.framework for e in excluded] == ["tensorflow"]
-    assert "sees no GPU on this machine" in excluded[0].reason and "pytorch" in excluded[0].reason
+    assert "sees no CUDA GPU on this machine" in excluded[0].reason
+    assert "pytorch" in excluded[0].reason
     rec = recommend(build_profile(hardware=["gpu"]), probes=probes)
     assert "tensorflow" not in {r.framework for r in rec.ranking}
     assert excluded[0] in rec.excluded
     # Nobody sees a GPU: a warning, no exclusion.
     cpu_only = [outcome("torch", gemm=1.0), outcome("tensorflow", gemm=1.0)]
     excluded, warnings = gpu_exclusions(snap, build_profile(hardware=["gpu"]), cpu_only)
-    assert excluded == [] and "no probed framework sees a GPU" in warnings[0]
+    assert excluded == [] and "no probed framework sees a CUDA GPU" in warnings[0]
     assert "shown, not blended" in warnings[0]
     # A CPU team does not care.
     assert gpu_exclusions(snap, build_profile(hardware=["cpu"]), probes) == ([], [])

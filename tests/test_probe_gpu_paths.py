@@ -168,7 +168,50 @@ def test_gpu_devices_report_name_and_memory(probes: Any) -> None:
     devices = probes.torch._devices(fake_torch())
     gpus = [d for d in devices if d["kind"] == "gpu"]
     assert gpus == [{"kind": "gpu", "index": 0, "name": "NVIDIA H100 80GB HBM3",
-                     "memory_bytes": 85_000_000_000}]
+                     "memory_bytes": 85_000_000_000, "device_class": "cuda"}]
+    assert [d["device_class"] for d in devices if d["kind"] == "cpu"] == ["cpu"]
+
+
+def test_a_rocm_build_of_torch_reports_rocm_gpus(probes: Any) -> None:
+    """A ROCm build of torch answers through torch.cuda; torch.version.hip tells it apart."""
+    rocm = fake_torch()
+    rocm.version = SimpleNamespace(hip="6.2.41133", cuda=None)  # type: ignore[attr-defined]
+    assert [d["device_class"] for d in probes.torch._devices(rocm)] == ["cpu", "rocm"]
+    cuda = fake_torch()
+    cuda.version = SimpleNamespace(hip=None, cuda="12.4")  # type: ignore[attr-defined]
+    assert [d["device_class"] for d in probes.torch._devices(cuda)] == ["cpu", "cuda"]
+    assert probes.h.torch_gpu_class("6.2.41133") == "rocm"
+    assert probes.h.torch_gpu_class(None) == "cuda"
+
+
+def test_tensorflow_and_jax_device_classes(probes: Any) -> None:
+    h = probes.h
+    assert h.tensorflow_gpu_class(True) == "rocm" and h.tensorflow_gpu_class(False) == "cuda"
+
+    def fake_tf(rocm: bool) -> Any:
+        experimental = SimpleNamespace(get_device_details=lambda gpu: {"device_name": "GPU"})
+        return SimpleNamespace(
+            config=SimpleNamespace(list_physical_devices=lambda kind: ["GPU:0"],
+                                   experimental=experimental),
+            test=SimpleNamespace(is_built_with_rocm=lambda: rocm))
+
+    assert [d["device_class"] for d in probes.tf._devices(fake_tf(True))] == ["cpu", "rocm"]
+    assert [d["device_class"] for d in probes.tf._devices(fake_tf(False))] == ["cpu", "cuda"]
+    assert h.jax_device_class("gpu", "PJRT C API\nrocm 60200") == "rocm"
+    assert h.jax_device_class("gpu", "PJRT C API\ncuda 12060") == "cuda"
+    assert h.jax_device_class("gpu", "something else") is None
+    assert h.jax_device_class("cpu", "<unknown>") == "cpu"
+    assert h.jax_device_class("tpu", "") == "tpu"
+    assert h.jax_device_class("METAL", "") == "mps"
+
+    def gpu(version: str) -> Any:
+        return SimpleNamespace(device_kind="AMD Instinct MI300X", platform="gpu",
+                               client=SimpleNamespace(platform_version=version))
+
+    devices = probes.jax._devices([gpu("PJRT C API\nrocm 60200")])
+    assert [d["device_class"] for d in devices] == ["cpu", "rocm"]
+    # A class the platform does not tell is left out (the reader takes the GPU for CUDA).
+    assert "device_class" not in probes.jax._devices([gpu("unknown")])[1]
 
 
 def test_jax_queues_on_a_gpu_and_blocks_per_call_on_the_cpu(probes: Any) -> None:

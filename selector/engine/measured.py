@@ -3,10 +3,13 @@
 Measured speed enters the ``speed`` criterion of every framework a probe speaks for, like with
 like only:
 
-1. the device class: a team that trains on NVIDIA GPUs counts GPU figures only, a CPU team CPU
-   figures only; figures measured on the other class are shown with the reason and not blended.
-   A team whose hardware no probe measures (TPU, Apple-silicon GPU) blends nothing. With no
-   hardware given, the class most measured frameworks ran on counts;
+1. the device class: a team that trains on NVIDIA GPUs counts figures of CUDA GPUs only, a
+   team on AMD GPUs figures of ROCm GPUs only, a CPU team CPU figures only; figures measured on
+   another class are shown with the reason and not blended. The class of a GPU is what the
+   probe's framework tells (``device_class`` of the probe's devices; a GPU of an older document
+   without one is a CUDA GPU). A team whose hardware no probe measures (TPU, Apple-silicon
+   GPU) blends nothing. With no hardware given, the class most measured frameworks ran on
+   counts;
 2. the operations that matter for the task: the task's training step (``train_cnn``,
    ``train_lstm``, ``train_transformer``; all three without a task) where at least two
    frameworks measured it, else the kernels: ``cnn`` -> conv2d and gemm, ``rnn`` -> lstm,
@@ -44,9 +47,11 @@ SPEED = "speed"
 #: The ops that speak for speed when the team names no workload (or none that names ops).
 DEFAULT_KERNELS = ("gemm", "conv2d", "lstm")
 #: The device classes (a hardware target's ``device_class``) whose figures the probes here
-#: report, and the probe device each is: the probes tell a CPU from a GPU, and a GPU they see
-#: through CUDA is taken for NVIDIA's.
-MEASURED_CLASSES = {"cpu": "cpu", "cuda": "gpu"}
+#: report, and the probe device each is on (``OpResult.device``): the probes tell a CPU from a
+#: GPU, and the framework tells whose GPU (CUDA or ROCm). In the order a team's classes count.
+MEASURED_CLASSES = {"cuda": "gpu", "rocm": "gpu", "cpu": "cpu"}
+#: How a class reads in reasons and warnings.
+CLASS_LABELS = {"cpu": "CPU", "cuda": "CUDA GPU", "rocm": "ROCm GPU"}
 
 
 def workload_ops(snapshot: Snapshot, profile: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -71,9 +76,33 @@ def device_classes(snapshot: Snapshot, profile: Profile) -> dict[str, str | None
     return result
 
 
+def team_gpu_class(snapshot: Snapshot, profile: Profile) -> str | None:
+    """The class of the GPUs the team trains on that the probes here can see (``cuda`` or
+    ``rocm``; CUDA first where the team names both), or None."""
+    classes = set(device_classes(snapshot, profile).values())
+    return next((c for c, d in MEASURED_CLASSES.items() if d == "gpu" and c in classes), None)
+
+
 def trains_on_gpu(snapshot: Snapshot, profile: Profile) -> bool:
-    """Whether the team trains on a GPU the probes here can see (NVIDIA, through CUDA)."""
-    return "cuda" in device_classes(snapshot, profile).values()
+    """Whether the team trains on a GPU the probes here can see (NVIDIA or AMD)."""
+    return team_gpu_class(snapshot, profile) is not None
+
+
+def gpu_class(outcome: Outcome) -> str:
+    """The class of the GPU the probe measured on: its first GPU's (the probes run on GPU 0);
+    ``cuda`` where the document does not say (what the probes always meant)."""
+    gpus = sorted((d for d in outcome.devices if d.kind == "gpu"),
+                  key=lambda d: d.index if d.index is not None else 0)
+    return gpus[0].vendor_class if gpus else "cuda"
+
+
+def figure_class(outcome: Outcome, result: OpResult) -> str:
+    """The device class one figure was measured on."""
+    return gpu_class(outcome) if result.device == "gpu" else result.device
+
+
+def measured_classes(outcome: Outcome) -> set[str]:
+    return {figure_class(outcome, r) for r in outcome.ops.values()}
 
 
 def best_by_framework(snapshot: Snapshot, outcomes: Sequence[Outcome]) -> dict[str, Outcome]:
@@ -130,11 +159,12 @@ def rate(result: OpResult) -> Rate | None:
                 unstable=result.unstable, runs=len(runs))
 
 
-def op_rate(outcome: Outcome, op: str, device: str) -> Rate | None:
-    """The framework's best row for ``op`` on ``device`` (e.g. train_cnn and
+def op_rate(outcome: Outcome, op: str, device_class: str) -> Rate | None:
+    """The framework's best row for ``op`` on a device of ``device_class`` (e.g. train_cnn and
     train_cnn_compiled), or None."""
     rows = [rate(r) for name, r in outcome.ops.items()
-            if (name == op or name.startswith(f"{op}_")) and r.device == device
+            if (name == op or name.startswith(f"{op}_"))
+            and figure_class(outcome, r) == device_class
             and not name.startswith(("gemm_fp16", "gemm_bf16", "gemm_tf32"))]
     found = [r for r in rows if r is not None]
     return max(found, key=lambda r: r.value) if found else None
@@ -142,20 +172,22 @@ def op_rate(outcome: Outcome, op: str, device: str) -> Rate | None:
 
 def target_device(profile: Profile, measured: dict[str, Outcome],
                   snapshot: Snapshot | None = None) -> tuple[str | None, str]:
-    """The device class whose figures count, and why."""
+    """The device class whose figures count (``cuda``, ``rocm``, ``cpu``), and why."""
     classes = device_classes(snapshot, profile) if snapshot is not None else {}
-    if "cuda" in classes.values():
-        return "gpu", "the team trains on NVIDIA GPUs"
-    if "cpu" in classes.values():
-        return "cpu", "the team trains on CPUs"
+    why = {"cuda": "the team trains on NVIDIA GPUs", "rocm": "the team trains on AMD GPUs",
+           "cpu": "the team trains on CPUs"}
+    for cls in MEASURED_CLASSES:
+        if cls in classes.values():
+            return cls, why[cls]
     if profile.hardware:
         names = ", ".join(sorted(h for h, c in classes.items() if c not in MEASURED_CLASSES))
-        return None, f"the probes measure CPUs and NVIDIA GPUs; nothing here speaks for {names}"
-    ran = Counter(d for o in measured.values() for d in {r.device for r in o.ops.values()})
+        return None, (f"the probes measure CPUs, NVIDIA and AMD GPUs; nothing here speaks for "
+                      f"{names}")
+    ran = Counter(c for o in measured.values() for c in measured_classes(o))
     if not ran:
         return None, "no operation was measured"
-    top = max(ran.items(), key=lambda kv: (kv[1], kv[0] == "gpu"))[0]
-    return top, f"most measured frameworks ran on the {top.upper()}"
+    top = max(ran.items(), key=lambda kv: (kv[1], kv[0] != "cpu", kv[0] == "cuda"))[0]
+    return top, f"most measured frameworks ran on the {_label(top)}"
 
 
 def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outcome],
@@ -164,22 +196,23 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
     if SPEED not in {c.id for c in snapshot.criteria}:
         return snapshot, [], [f"snapshot {snapshot.id} has no speed criterion; probes unused"]
     measured = best_by_framework(snapshot, outcomes)
-    device, why = target_device(profile, measured, snapshot)
-    shown = [_not_blended(snapshot, fid, o, why if device is None else
-                          f"measured on the {_devices(o)}, not the {device.upper()}: {why}")
+    cls, why = target_device(profile, measured, snapshot)
+    team = "the team's " if profile.hardware else "the "
+    shown = [_not_blended(snapshot, fid, o, why if cls is None else
+                          f"measured on the {_classes(o)}, not {team}{_label(cls)}: {why}")
              for fid, o in measured.items()
-             if device is None or not any(r.device == device for r in o.ops.values())]
-    if device is None:
+             if cls is None or cls not in measured_classes(o)]
+    if cls is None:
         return snapshot, shown, [f"live speed figures are shown, not blended: {why}"]
-    comparable = {fid: o for fid, o in measured.items()
-                  if any(r.device == device for r in o.ops.values())}
+    comparable = {fid: o for fid, o in measured.items() if cls in measured_classes(o)}
     if len(comparable) < 2:
         names = ", ".join(comparable) or "none"
         return snapshot, shown, [f"probes measured fewer than two frameworks of snapshot "
-                                 f"{snapshot.id} on the {device.upper()} ({names}); speed stays "
+                                 f"{snapshot.id} on the {_label(cls)} ({names}); speed stays "
                                  "as the knowledge base has it"]
-    ops = _ops_for(workload_ops(snapshot, profile), comparable, device)
-    rates = {fid: {op: r for op in ops if (r := op_rate(o, op, device)) is not None}
+    device = MEASURED_CLASSES.get(cls, cls)
+    ops = _ops_for(workload_ops(snapshot, profile), comparable, cls)
+    rates = {fid: {op: r for op in ops if (r := op_rate(o, op, cls)) is not None}
              for fid, o in comparable.items()}
     best = {op: max((r[op] for r in rates.values() if op in r), key=lambda x: x.value)
             for op in ops if any(op in r for r in rates.values())}
@@ -212,11 +245,11 @@ def measure_speed(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outco
 
 
 def _ops_for(ops: tuple[tuple[str, ...], tuple[str, ...]], comparable: dict[str, Outcome],
-            device: str) -> tuple[str, ...]:
+            device_class: str) -> tuple[str, ...]:
     """The workload's training steps where at least two frameworks measured each, else its
     kernels."""
     training, kernels = ops
-    if all(sum(op_rate(o, op, device) is not None for o in comparable.values()) >= 2
+    if all(sum(op_rate(o, op, device_class) is not None for o in comparable.values()) >= 2
            for op in training):
         return training
     return kernels
@@ -238,6 +271,14 @@ def _devices(outcome: Outcome) -> str:
     return "/".join(sorted({r.device.upper() for r in outcome.ops.values()})) or "nothing"
 
 
+def _label(device_class: str) -> str:
+    return CLASS_LABELS.get(device_class, device_class.upper())
+
+
+def _classes(outcome: Outcome) -> str:
+    return "/".join(sorted(_label(c) for c in measured_classes(outcome))) or "nothing"
+
+
 def _not_blended(snapshot: Snapshot, kb_id: str, outcome: Outcome, reason: str) -> Measurement:
     knowledge = snapshot.score(kb_id, SPEED).value
     ops = {name: round(r.value, 3) for name, result in outcome.ops.items()
@@ -251,21 +292,26 @@ def _not_blended(snapshot: Snapshot, kb_id: str, outcome: Outcome, reason: str) 
 
 def gpu_exclusions(snapshot: Snapshot, profile: Profile, outcomes: Sequence[Outcome],
                    ) -> tuple[list[Exclusion], list[str]]:
-    """Frameworks whose installed build cannot see the GPU that others see here."""
-    if not trains_on_gpu(snapshot, profile):
+    """Frameworks whose installed build cannot see the GPU of the team's class (CUDA, ROCm)
+    that others see here."""
+    cls = team_gpu_class(snapshot, profile)
+    if cls is None:
         return [], []
     measured = best_by_framework(snapshot, outcomes)
-    sees = {fid: any(d.kind == "gpu" for d in o.devices) for fid, o in measured.items()}
+    sees = {fid: any(d.kind == "gpu" and d.vendor_class == cls for d in o.devices)
+            for fid, o in measured.items()}
     if not any(sees.values()):
         if measured:
-            return [], ["no probed framework sees a GPU on this machine; the live figures are "
-                        "CPU figures and are shown, not blended, for a GPU team"]
+            return [], [f"no probed framework sees a {_label(cls)} on this machine; the live "
+                        f"figures of other devices are shown, not blended, for a team on "
+                        f"{_label(cls)}s"]
         return [], []
     seeing = ", ".join(sorted(f for f, s in sees.items() if s))
     excluded = [Exclusion(framework=fid, name=snapshot.framework(fid).name,
                           reason=f"the installed {measured[fid].framework} "
-                                 f"{measured[fid].version} sees no GPU on this machine "
-                                 f"(a CPU-only build?), while {seeing} does")
+                                 f"{measured[fid].version} sees no {_label(cls)} on this "
+                                 f"machine (a CPU-only build, or one for another vendor?), "
+                                 f"while {seeing} does")
                 for fid, s in sees.items() if not s]
     return excluded, []
 

@@ -4,7 +4,8 @@
 Speed compares frameworks measured on ONE machine: a torch figure from one node against a JAX
 figure from another would compare the machines, not the frameworks. So with several nodes the
 ranking uses the figures of one node: among the nodes whose hardware matches the team's (a
-GPU for a team that trains on GPUs; any node for a CPU team or a team that names no hardware),
+GPU for a team that trains on GPUs, of the team's class where the probes tell it: a ROCm GPU
+for a team on AMD GPUs; any node for a CPU team or a team that names no hardware),
 the one that measured the most frameworks (then the most operations; then the first given).
 Every node is listed with what it measured and whether it counted. Inter-node all-reduce
 figures belong to the whole cluster: they are always passed on (they feed ``distributed`` only
@@ -34,6 +35,11 @@ class Node:
 
     def has_gpu(self) -> bool:
         return self.gpus > 0 or any(d.kind == "gpu" for o in self.outcomes for d in o.devices)
+
+    def gpu_classes(self) -> set[str]:
+        """The classes of the GPUs its probes saw (``cuda``, ``rocm``); empty where they saw
+        none (a cluster node may still count GPUs)."""
+        return {d.vendor_class for o in self.outcomes for d in o.devices if d.kind == "gpu"}
 
     def measured(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status is ProbeStatus.OK]
@@ -68,24 +74,36 @@ def nodes_of(reports: Sequence[tuple[str, ProbeReport]]) -> tuple[list[Node], li
     return nodes, inter
 
 
-def matches(node: Node, gpu: bool) -> tuple[bool, str]:
+#: How a GPU class reads in a node's reason.
+_VENDOR = {"cuda": "CUDA", "rocm": "ROCm"}
+
+
+def matches(node: Node, gpu: bool, gpu_class: str | None = None) -> tuple[bool, str]:
     if node.status != "ok":
         return False, f"{node.status}: {node.reason}"
     if not node.measured():
         return False, "measured no framework"
     if gpu and not node.has_gpu():
         return False, "no GPU, and the team trains on GPUs"
+    seen = node.gpu_classes()
+    if gpu and gpu_class is not None and seen and gpu_class not in seen:
+        found = ", ".join(sorted(_VENDOR.get(c, c.upper()) for c in seen))
+        return False, (f"its GPUs are {found} GPUs, and the team trains on "
+                       f"{_VENDOR.get(gpu_class, gpu_class.upper())} GPUs")
     return True, "matches the team's hardware"
 
 
 def select(reports: Sequence[tuple[str, ProbeReport]], gpu: bool,
+           gpu_class: str | None = None,
            ) -> tuple[list[Outcome], list[NodeUse], list[str]]:
     """The outcomes to rank with, every node with its use, and warnings. With one node (or
-    none) nothing is chosen: its figures are used as they are and no node is listed."""
+    none) nothing is chosen: its figures are used as they are and no node is listed.
+    ``gpu_class`` (``cuda``, ``rocm``) is the class of the team's GPUs: a node whose probes saw
+    GPUs of another class only does not match."""
     nodes, inter = nodes_of(reports)
     if len(nodes) <= 1:
         return [o for n in nodes for o in n.outcomes] + inter, [], []
-    fits = {id(n): matches(n, gpu) for n in nodes}
+    fits = {id(n): matches(n, gpu, gpu_class) for n in nodes}
     candidates = [n for n in nodes if fits[id(n)][0]]
     chosen = max(candidates, default=None,
                  key=lambda n: (len({o.framework for o in n.measured()}),

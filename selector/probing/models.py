@@ -17,12 +17,27 @@ PROBE_SCHEMA_VERSION: Literal[1] = 1
 PROBE_REPORT_SCHEMA_VERSION: Literal[1] = 1
 
 
+#: A device's vendor class as the probe's framework tells it (a hardware target's
+#: ``device_class`` in the knowledge base).
+DeviceClass = Literal["cuda", "rocm", "mps", "xpu", "tpu", "cpu"]
+
+
 class Device(ForbidExtra):
     kind: Literal["cpu", "gpu"]
     name: str
     threads: int | None = None
     memory_bytes: int | None = None
     index: int | None = None
+    #: Absent in documents of probes that predate it (and where the framework does not say).
+    device_class: DeviceClass | None = None
+
+    @property
+    def vendor_class(self) -> str:
+        """The device class, with the old documents' meaning where it is absent: a CPU is
+        ``cpu``, a GPU is ``cuda`` (the probes saw GPUs through CUDA only)."""
+        if self.device_class is not None:
+            return self.device_class
+        return "cpu" if self.kind == "cpu" else "cuda"
 
 
 def _must_be_finite(value: float | None) -> float | None:

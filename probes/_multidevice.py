@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import _harness as h
 
@@ -271,7 +271,10 @@ def script(module_file: str) -> list[str]:
 
 # --------------------------------------------------------------------------- the probe's side
 
-Measurer = Callable[[], dict[str, Any]]
+if TYPE_CHECKING:
+    Measurer = Callable[[], dict[str, Any]]
+else:  # no [...] on collections.abc.Callable or dict before Python 3.9 (probes run on 3.8)
+    Measurer = Callable
 
 
 def run(args: h.ProbeArgs, results: h.OpResults, measurers: Mapping[str, Measurer],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 TRAINING_OPS = ("train_cnn", "train_lstm", "train_transformer")
 STANDARD_OPS = ("gemm", "conv2d", "lstm", *TRAINING_OPS)
@@ -123,7 +123,10 @@ def lstm_params(layout: str, shape: LstmShape = LSTM) -> dict[str, Any]:
     }
 
 
-Sync = Callable[[object], None]
+if TYPE_CHECKING:
+    Sync = Callable[[object], None]
+else:  # collections.abc.Callable takes no [...] before Python 3.9, and the probes run on 3.8
+    Sync = Callable
 """Waits until the work behind the given op output (or None) is finished."""
 
 
@@ -156,4 +159,7 @@ class OpSpec:
 
 # Builds an op: allocates inputs and layers. Anything that compiles must wait for the first call
 # of ``fn``, so that its time lands in first_call_s, measured while no other probe runs.
-OpBuilder = Callable[[], OpSpec]
+if TYPE_CHECKING:
+    OpBuilder = Callable[[], OpSpec]
+else:  # no [...] on collections.abc.Callable or dict before Python 3.9 (probes run on 3.8)
+    OpBuilder = Callable

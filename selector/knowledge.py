@@ -268,7 +268,7 @@ def check_support(entries: list[Support], snap: Snapshot, *, sources: set[str]) 
     """References, targets, ``via`` and duplicates of support entries."""
     problems: list[str] = []
     frameworks = {f.id for f in snap.frameworks}
-    seen: dict[tuple[str, str, str, str], int] = {}
+    seen: dict[tuple[str, str, str, str, str], int] = {}
     for i, entry in enumerate(entries):
         loc = f"support[{i}]"
         if entry.framework not in frameworks:
@@ -289,7 +289,10 @@ def check_support(entries: list[Support], snap: Snapshot, *, sources: set[str]) 
         if entry.read_on is not None and entry.evidence_date > entry.read_on:
             problems.append(f"{loc}.evidence_date: {entry.evidence_date} is later than its "
                             f"read_on {entry.read_on}")
-        key = (entry.framework, entry.axis.value, entry.target, entry.role.value)
+        # A run-only route may be one of several (ExecuTorch and Core ML from Swift), each
+        # named by its route; the best counts.
+        route = entry.route or "" if entry.role is Role.RUN else ""
+        key = (entry.framework, entry.axis.value, entry.target, entry.role.value, route)
         if key in seen:
             role = f" ({entry.role.value})" if entry.role is Role.RUN else ""
             problems.append(f"{loc}: {entry.framework}/{entry.axis.value}/{entry.target}{role} "
@@ -336,8 +339,8 @@ def apply_overlay(base: Snapshot, overlay: Overlay) -> Snapshot:
             scores.append(score)
         else:
             scores.append(new.model_copy(update={"overlay": overlay.id, "replaces": score.value}))
-    old_support = {(e.framework, e.axis, e.target, e.role): e for e in base.support}
-    new_support = {(e.framework, e.axis, e.target, e.role): e for e in overlay.support}
+    old_support = {(e.framework, e.axis, e.target, e.role, e.route): e for e in base.support}
+    new_support = {(e.framework, e.axis, e.target, e.role, e.route): e for e in overlay.support}
     support = [new_support[k].model_copy(update={"overlay": overlay.id, "replaces": e.level})
                if k in new_support else e for k, e in old_support.items()]
     support += [e.model_copy(update={"overlay": overlay.id, "replaces": SupportLevel.NONE})

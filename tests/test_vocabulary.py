@@ -127,3 +127,19 @@ def test_kb_targets_lists_the_vocabulary() -> None:
                                           "deployment", "existing"}
     result = runner.invoke(app, ["kb", "targets", "workload", "--kb", "2017"])
     assert result.exit_code == 0 and "cnn" in result.stdout and "llm" not in result.stdout
+
+
+def test_of_several_run_routes_from_one_language_the_best_counts() -> None:
+    from selector.knowledge import load_snapshot
+    from selector.vocab import Axis, Role
+
+    snap = load_snapshot("current")
+    routes = {e.route: e.level.value for e in snap.support if e.framework == "pytorch"
+              and e.axis is Axis.LANGUAGE and e.target == "swift" and e.role is Role.RUN}
+    assert routes == {"executorch": "limited", "coremltools-torch": "bridge"}
+    assert snap.support_of("pytorch", Axis.LANGUAGE, Role.RUN)["swift"].route == "executorch"
+    code, out, _ = run("-l", "python", "--runtime-language", "swift", "--deployment", "ios",
+                       "--format", "json")
+    pytorch = next(r for r in json.loads(out)["ranking"] if r["framework"] == "pytorch")
+    swift = [s for s in pytorch["evidence"]["languages"]["support"] if s["target"] == "swift"]
+    assert swift[0]["level"] == "limited" and "ExecuTorch" in swift[0]["via"]

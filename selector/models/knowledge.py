@@ -178,7 +178,8 @@ class Support(ForbidExtra):
     target: Ident
     level: SupportLevel
     #: Language entries: ``train`` (write and train models in it) or ``run`` (only run a model
-    #: trained elsewhere). A framework has at most one entry of each role per language.
+    #: trained elsewhere). A framework has at most one ``train`` entry per language, and one
+    #: ``run`` entry per route (the best one counts).
     role: Role = Role.TRAIN
     maturity: Maturity = Maturity.GA
     #: The binding or bridge, by name; required for ``binding`` and ``bridge``.

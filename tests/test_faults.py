@@ -67,7 +67,8 @@ def test_nothing_left_to_rank_is_one_line() -> None:
     first, tip = err.splitlines()
     assert first.startswith("dlselect: error: no framework is left to rank: every one is "
                             "excluded (")
-    assert tip == "Tip: relax --language, --workload, --hardware or --deployment"
+    assert tip == ("Tip: relax --language, --workload, --hardware or --deployment; a language "
+                   "the team only runs models from goes to --runtime-language (swift)")
 
 
 def test_an_unknown_word_names_the_nearest_and_where_to_look() -> None:

@@ -227,9 +227,13 @@ def nothing_left(snapshot: Snapshot, gaps: list[Unserved],
     if not gaps:
         why = "; ".join(f"{e.name}: {e.reason}" for e in (excluded or [])
                         if e.axis is not None)
+        runs = sorted({lang for e in (excluded or []) for lang in e.runs_from})
+        hint = (f"; a language the team only runs models from goes to --runtime-language "
+                f"({', '.join(runs)})" if runs else "")
         return RankingError("no framework is left to rank: every one is excluded"
                             + (f" ({why})" if why else ""),
-                            tip="relax --language, --workload, --hardware or --deployment")
+                            tip="relax --language, --workload, --hardware or --deployment"
+                            + hint)
     parts = []
     for gap in gaps:
         retired = retired_routes(snapshot, gap)

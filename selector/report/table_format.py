@@ -35,7 +35,8 @@ class TableFormatter:
                           TOP_CONTRIBUTIONS)
             shown = "; ".join(f"{_short(names)} {v:+.3f}" for names, v in top)
             style = "bold green" if entry.rank == 1 else ""
-            table.add_row(str(entry.rank), entry.name, f"{entry.score:.3f}", shown, style=style)
+            name = entry.name + (" (retired)" if entry.status.value == "retired" else "")
+            table.add_row(str(entry.rank), name, f"{entry.score:.3f}", shown, style=style)
         parts: list[RenderableType] = []
         read = reading_sentences(rec)
         if read:

@@ -82,8 +82,14 @@ def scan(root: Path, *, signals: list[ScanSignal] | None = None, max_files: int 
     """Scan the folder ``root`` (text only, bounded; selector.scan.walk) and infer."""
     table = load_signals() if signals is None else signals
     by_kind: dict[str, list[ScanSignal]] = {}
+    by_name: dict[tuple[str, str], list[ScanSignal]] = {}  # exact names: one lookup
+    by_text: dict[str, list[ScanSignal]] = {}  # text within a value: tried in turn
     for signal in table:
         by_kind.setdefault(signal.kind, []).append(signal)
+        for name in signal.names:
+            by_name.setdefault((signal.kind, name), []).append(signal)
+        if signal.contains:
+            by_text.setdefault(signal.kind, []).append(signal)
     walked = walk(root, lambda name: parser_for(name) is not None, max_files=max_files,
                   max_file_bytes=max_file_bytes, max_seconds=max_seconds)
     found: dict[tuple[str, str], Inferred] = {}
@@ -106,9 +112,10 @@ def scan(root: Path, *, signals: list[ScanSignal] | None = None, max_files: int 
         if parser is None:
             continue
         for obs in parser(text):
-            for signal in by_kind.get(obs.kind, ()):
-                if signal.matches(obs.value):
-                    record(signal, Evidence(path, obs.line, obs.seen))
+            hits = [*by_name.get((obs.kind, obs.value), ()),
+                    *(t for t in by_text.get(obs.kind, ()) if t.matches(obs.value))]
+            for signal in dict.fromkeys(hits):
+                record(signal, Evidence(path, obs.line, obs.seen))
     suffix_signals = by_kind.get("source-file", [])
     if suffix_signals:
         for path in walked.seen:

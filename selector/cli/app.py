@@ -28,6 +28,7 @@ from selector.cli.kb import (
 from selector.cli.probe import probe_command
 from selector.cli.recommend import recommend_command
 from selector.cli.refresh import refresh_command
+from selector.cli.scan import scan_command
 from selector.cli.wizard import wizard_command
 from selector.errors import DlselectError, Terminated
 
@@ -129,6 +130,7 @@ def _user_errors(command: Callable[P, None]) -> Callable[P, None]:
 app.command("recommend")(_user_errors(recommend_command))
 app.command("probe")(_user_errors(probe_command))
 app.command("wizard")(_user_errors(wizard_command))
+app.command("scan")(_user_errors(scan_command))
 app.command("schema")(_user_errors(schema_command))
 kb_app.command("list")(_user_errors(list_command))
 kb_app.command("show")(_user_errors(show_command))

@@ -169,6 +169,9 @@ def recommend_command(
         "file per stakeholder ranks once with their combined priorities and shows where they "
         "disagree.",
     ),
+    from_repo: Path | None = typer.Option(
+        None, "--from-repo", metavar="PATH", help="Start from the answers `dlselect scan PATH` "
+        "infers from a repository (read as text; nothing in it runs); flags override them."),
     fmt: str | None = typer.Option(
         None, "--format", "-f", metavar="FORMAT",
         help="Output: table (default), json, markdown (a decision record; the default with "
@@ -212,6 +215,14 @@ def recommend_command(
     ranking_method, extra = split_methods(method)
     loaded = [folded(load_answers(f)) for f in answers_file]
     base = loaded[0] if len(loaded) == 1 else Answers()
+    if from_repo is not None:
+        if answers_file:
+            raise ProfileError("--from-repo and --answers: one source of answers at a time",
+                               tip="save the scan with `dlselect scan PATH --format toml` and "
+                               "edit it, or give flags on top of --from-repo")
+        from selector.cli.scan import scanned_answers
+
+        base = scanned_answers(from_repo)
     flags = {
         "snapshot": kb,
         "languages": language or None,

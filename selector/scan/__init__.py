@@ -1,0 +1,1 @@
+"""``dlselect scan``: a team's profile read from its repository, as text only (docs/scan.md)."""

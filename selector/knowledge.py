@@ -157,14 +157,12 @@ def upgrade_overlay(base: Snapshot, overlay: Overlay) -> Overlay:
     person's answer would be, so ``mobile`` becomes an entry for android and one for ios."""
     if overlay.schema_version == KNOWLEDGE_SCHEMA_VERSION:
         return overlay
-    from selector.engine.profile import resolve_word
-
     support = []
     for entry in overlay.support:
         if any(t.id == entry.target for t in base.vocabulary(entry.axis)):
             support.append(entry)
             continue
-        found = resolve_word(base, entry.axis, entry.target)
+        found = base.resolve(entry.axis, entry.target)
         if not found:
             support.append(entry)  # reported as unknown by check_support
         support += [entry.model_copy(update={"axis": axis, "target": tid})

@@ -62,6 +62,10 @@ LEVEL_VALUE: dict[SupportLevel, float] = {
     SupportLevel.NONE: 0.0,
 }
 
+#: The axes a word given on one question may also name: the hardware question of schema 2
+#: listed the scale in the same list (multi-gpu, multi-node).
+ALSO_READS: dict[Axis, tuple[Axis, ...]] = {Axis.HARDWARE: (Axis.SCALE,)}
+
 #: How the team's targets on an axis constrain a framework: ``any``, one reached is enough
 #: (a team works in one of its languages); ``each``, every one must be reached; ``none``, no
 #: exclusion (existing code is a cost, not a constraint).

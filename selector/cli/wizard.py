@@ -262,7 +262,6 @@ def _ask_axis(ask: Asker, snap: Snapshot, axis: Axis, question: str, blank: str,
 
 def _ask_hardware(ask: Asker, console: Console, snap: Snapshot,
                   start: list[str] | None) -> list[str]:
-    from selector.engine.profile import resolve_word
     from selector.vocab import Axis
 
     if not snap.vocabulary(Axis.HARDWARE):
@@ -273,7 +272,7 @@ def _ask_hardware(ask: Asker, console: Console, snap: Snapshot,
     gpus = ", ".join(found.gpus) if found.gpus else "no NVIDIA GPU"
     console.print(f"[dim]This machine: {found.cpu_model}, {found.cpu_count} threads; "
                   f"{gpus} ({found.source}).[/dim]")
-    suggested = [k for k in found.suggestion() if resolve_word(snap, Axis.HARDWARE, k)]
+    suggested = [k for k in found.suggestion() if snap.resolve(Axis.HARDWARE, k)]
     return _ask_axis(ask, snap, Axis.HARDWARE, "Hardware you will train on", "blank: not said",
                      start, default=suggested)
 

@@ -83,11 +83,6 @@ def team_gpu_class(snapshot: Snapshot, profile: Profile) -> str | None:
     return next((c for c, d in MEASURED_CLASSES.items() if d == "gpu" and c in classes), None)
 
 
-def trains_on_gpu(snapshot: Snapshot, profile: Profile) -> bool:
-    """Whether the team trains on a GPU the probes here can see (NVIDIA or AMD)."""
-    return team_gpu_class(snapshot, profile) is not None
-
-
 def gpu_class(outcome: Outcome) -> str:
     """The class of the GPU the probe measured on: its first GPU's (the probes run on GPU 0);
     ``cuda`` where the document does not say (what the probes always meant)."""

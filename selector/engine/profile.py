@@ -14,12 +14,8 @@ import math
 from collections.abc import Iterable, Mapping
 
 from selector.errors import ProfileError
-from selector.models import Profile, Reading, Snapshot, Target
-from selector.vocab import DEFAULT_SNAPSHOT, Axis, Method
-
-#: The axes a word given on one question may also name: the hardware question of schema 2
-#: listed the scale in the same list (multi-gpu, multi-node).
-ALSO_READS: dict[Axis, tuple[Axis, ...]] = {Axis.HARDWARE: (Axis.SCALE,)}
+from selector.models import Profile, Reading, Snapshot
+from selector.vocab import ALSO_READS, DEFAULT_SNAPSHOT, Axis, Method
 
 #: What each axis is called in an error line.
 WHAT = {Axis.LANGUAGE: "language", Axis.WORKLOAD: "workload", Axis.HARDWARE: "hardware",
@@ -58,18 +54,6 @@ def check_weight(name: str, weight: float) -> None:
         raise ProfileError(f"weight of {name!r} must be >= 0, got {weight}")
 
 
-def resolve_word(snapshot: Snapshot, axis: Axis, word: str) -> list[tuple[Axis, str]]:
-    """The targets a word names on ``axis`` (and the axes it also reads), by id first, then
-    by alias; empty when it names none."""
-    key = word.strip().lower()
-    for where in (axis, *ALSO_READS.get(axis, ())):
-        if any(t.id == key for t in snapshot.vocabulary(where)):
-            return [(where, key)]
-    found = [(where, t.id) for where in (axis, *ALSO_READS.get(axis, ()))
-             for t in snapshot.vocabulary(where) if key in t.aliases]
-    return found
-
-
 def _unknown(snapshot: Snapshot, axis: Axis, word: str) -> ProfileError:
     vocabulary = [t for where in (axis, *ALSO_READS.get(axis, ()))
                   for t in snapshot.vocabulary(where)]
@@ -89,7 +73,7 @@ def read_answers(snapshot: Snapshot, axis: Axis, words: Iterable[str]
     for word in words:
         if not word.strip():
             continue
-        found = resolve_word(snapshot, axis, word)
+        found = snapshot.resolve(axis, word)
         if not found:
             raise _unknown(snapshot, axis, word)
         for where, tid in found:
@@ -100,10 +84,6 @@ def read_answers(snapshot: Snapshot, axis: Axis, words: Iterable[str]
                 readings.append(Reading(axis=where, word=word.strip(),
                                         targets=tuple(t for w, t in found if w is where)))
     return chosen, readings
-
-
-def target_info(snapshot: Snapshot, axis: Axis, tid: str) -> Target | None:
-    return snapshot.target(axis, tid)
 
 
 def build_profile(

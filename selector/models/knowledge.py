@@ -271,6 +271,19 @@ class Snapshot(ForbidExtra):
         """The answers a team can give on ``axis``, in the snapshot's order."""
         return [t for t in self.targets if t.axis is axis]
 
+    def resolve(self, axis: Axis, word: str) -> list[tuple[Axis, str]]:
+        """The targets a word names on ``axis`` (and the axes it also reads), by id first,
+        then by alias; empty when it names none."""
+        from selector.vocab import ALSO_READS
+
+        key = word.strip().lower()
+        axes = (axis, *ALSO_READS.get(axis, ()))
+        for where in axes:
+            if any(t.id == key for t in self.vocabulary(where)):
+                return [(where, key)]
+        return [(where, t.id) for where in axes for t in self.vocabulary(where)
+                if key in t.aliases]
+
     def covers(self, axis: Axis) -> list[str]:
         """Targets of ``axis`` the support entries say something about, in vocabulary order;
         an axis no entry covers is no constraint (the 2017 article graded no hardware)."""
